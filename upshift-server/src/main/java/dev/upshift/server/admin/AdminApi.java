@@ -1,0 +1,246 @@
+package dev.upshift.server.admin;
+
+import dev.upshift.core.kind.AppKind;
+import dev.upshift.server.auth.RandomKeys;
+import dev.upshift.server.auth.SecretCipher;
+import dev.upshift.server.catalog.App;
+import dev.upshift.server.catalog.CatalogSnapshot;
+import dev.upshift.server.catalog.CatalogStore;
+import dev.upshift.server.db.Database;
+import dev.upshift.server.db.Sql;
+import dev.upshift.server.http.BodyReader;
+import dev.upshift.server.http.Json;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Admin API v0 under {@code /api/admin/v1}: tenants, access keys, apps, and (through {@link VersionAdmin}) versions
+ * and their artifacts. Every route requires {@code Authorization: Bearer <token>} and sees only the token's
+ * tenant; objects of other tenants answer 404, as if they did not exist. Every write rebuilds the catalog
+ * snapshot before answering, so a client request sent after the answer sees the change.
+ */
+public final class AdminApi {
+    public static final String PREFIX = "/api/admin/v1";
+    static final String PRINCIPAL = "upshift.principal";
+
+    private final Database db;
+    private final CatalogStore catalog;
+    private final SecretCipher cipher;
+    private final AdminAuth auth;
+    private final VersionAdmin versions;
+    private final Clock clock;
+    private final long maxBodyBytes;
+
+    public AdminApi(Database db, CatalogStore catalog, SecretCipher cipher, AdminAuth auth, VersionAdmin versions,
+                    Clock clock, long maxBodyBytes) {
+        this.db = db;
+        this.catalog = catalog;
+        this.cipher = cipher;
+        this.auth = auth;
+        this.versions = versions;
+        this.clock = clock;
+        this.maxBodyBytes = maxBodyBytes;
+    }
+
+    public void register(RoutesConfig r) {
+        r.before(PREFIX + "/*", this::requireToken);
+        r.post(PREFIX + "/tenants", this::createTenant);
+        r.post(PREFIX + "/access-keys", this::createAccessKey);
+        r.get(PREFIX + "/access-keys", this::listAccessKeys);
+        r.get(PREFIX + "/access-keys/{accessKey}", this::getAccessKey);
+        r.delete(PREFIX + "/access-keys/{accessKey}", this::revokeAccessKey);
+        r.post(PREFIX + "/apps", this::createApp);
+        r.get(PREFIX + "/apps", this::listApps);
+        r.get(PREFIX + "/apps/{appKey}", this::getApp);
+        r.delete(PREFIX + "/apps/{appKey}", this::deleteApp);
+        versions.register(r);
+    }
+
+    private void requireToken(Context ctx) {
+        AdminAuth.Principal p = auth.authenticate(ctx.header("Authorization")).orElseThrow(() ->
+                new AdminApiException(AdminApiException.AdminError.UNAUTHORIZED,
+                        "Send 'Authorization: Bearer <admin token>'. The first token is printed at first start and "
+                                + "saved to <data-dir>/admin-token."));
+        ctx.attribute(PRINCIPAL, p);
+    }
+
+    static AdminAuth.Principal principal(Context ctx) {
+        return ctx.attribute(PRINCIPAL);
+    }
+
+    static byte[] body(Context ctx, long maxBodyBytes) {
+        return BodyReader.read(ctx, maxBodyBytes, n -> new AdminApiException(
+                AdminApiException.AdminError.PAYLOAD_TOO_LARGE, "Request body is larger than " + n + " bytes."));
+    }
+
+    // ---- tenants -------------------------------------------------------------------------------------------
+
+    private void createTenant(Context ctx) {
+        if (!principal(ctx).system()) {
+            throw new AdminApiException(AdminApiException.AdminError.FORBIDDEN,
+                    "Only the installation's bootstrap token can create tenants.");
+        }
+        JsonInput in = JsonInput.parse(body(ctx, maxBodyBytes), Set.of("name"));
+        String name = in.requiredString("name", 128);
+        long id;
+        try {
+            id = db.jdbi().withHandle(h -> h.createQuery("INSERT INTO tenants (name, created_at) VALUES (:n, :now) RETURNING id")
+                    .bind("n", name).bind("now", clock.millis()).mapTo(Long.class).one());
+        } catch (RuntimeException e) {
+            if (Sql.isUniqueViolation(e)) {
+                throw AdminApiException.conflict("A tenant named '" + name + "' already exists.");
+            }
+            throw e;
+        }
+        String token = auth.createToken(id, "first token of tenant " + name, false);
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("id", id);
+        out.put("name", name);
+        out.put("adminToken", token);
+        Json.respond(ctx, 201, out);
+    }
+
+    // ---- access keys ---------------------------------------------------------------------------------------
+
+    private void createAccessKey(Context ctx) {
+        JsonInput in = JsonInput.parse(body(ctx, maxBodyBytes), Set.of("description"));
+        String description = in.string("description", "", 256);
+        long tenant = principal(ctx).tenantId();
+        String accessKey = RandomKeys.key22();
+        String secret = RandomKeys.secret43();
+        long now = clock.millis();
+        db.jdbi().useHandle(h -> h.createUpdate("INSERT INTO access_keys (tenant_id, access_key, secret_enc, "
+                        + "description, enabled, created_at) VALUES (:t, :k, :s, :d, 1, :now)")
+                .bind("t", tenant).bind("k", accessKey).bind("s", cipher.encrypt(accessKey, secret))
+                .bind("d", description).bind("now", now).execute());
+        catalog.refresh();
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("accessKey", accessKey);
+        out.put("secretKey", secret);
+        out.put("description", description);
+        out.put("enabled", true);
+        out.put("createdAt", Sql.rfc3339(now));
+        out.put("note", "The secretKey is shown only in this response; store it now.");
+        Json.respond(ctx, 201, out);
+    }
+
+    private List<Map<String, Object>> accessKeys(long tenant, String only) {
+        return db.jdbi().withHandle(h -> h.createQuery("SELECT access_key, description, enabled, created_at, "
+                        + "revoked_at FROM access_keys WHERE tenant_id = :t AND revoked_at IS NULL "
+                        + (only == null ? "" : "AND access_key = :k ") + "ORDER BY id")
+                .bind("t", tenant).bind("k", only)
+                .map((rs, c) -> {
+                    Map<String, Object> m = new LinkedHashMap<>();
+                    m.put("accessKey", rs.getString("access_key"));
+                    m.put("description", rs.getString("description"));
+                    m.put("enabled", rs.getInt("enabled") == 1);
+                    m.put("createdAt", Sql.rfc3339(rs.getLong("created_at")));
+                    return m;
+                }).list());
+    }
+
+    private void listAccessKeys(Context ctx) {
+        Json.respond(ctx, 200, Map.of("items", accessKeys(principal(ctx).tenantId(), null)));
+    }
+
+    private void getAccessKey(Context ctx) {
+        List<Map<String, Object>> found = accessKeys(principal(ctx).tenantId(), ctx.pathParam("accessKey"));
+        if (found.isEmpty()) {
+            throw AdminApiException.notFound("No access key '" + ctx.pathParam("accessKey") + "'.");
+        }
+        Json.respond(ctx, 200, found.get(0));
+    }
+
+    private void revokeAccessKey(Context ctx) {
+        String key = ctx.pathParam("accessKey");
+        int n = db.jdbi().withHandle(h -> h.createUpdate("UPDATE access_keys SET revoked_at = :now, enabled = 0 "
+                        + "WHERE access_key = :k AND tenant_id = :t AND revoked_at IS NULL")
+                .bind("now", clock.millis()).bind("k", key).bind("t", principal(ctx).tenantId()).execute());
+        if (n == 0) {
+            throw AdminApiException.notFound("No access key '" + key + "'.");
+        }
+        catalog.refresh();
+        ctx.status(204);
+    }
+
+    // ---- apps ----------------------------------------------------------------------------------------------
+
+    private void createApp(Context ctx) {
+        JsonInput in = JsonInput.parse(body(ctx, maxBodyBytes), Set.of("kind", "name", "packageName", "description"));
+        String kindText = in.requiredString("kind", 32);
+        AppKind kind = AppKind.fromWireName(kindText).orElseThrow(() -> AdminApiException.invalid(
+                "Field 'kind' must be one of " + AppKind.allWireNames() + "; got '" + kindText + "'."));
+        String name = in.requiredString("name", 128);
+        String packageName = in.string("packageName", "", 256).strip();
+        if (!packageName.isEmpty() && !kind.hasPackageName()) {
+            throw AdminApiException.invalid("Field 'packageName' applies to apk, win, mac and lnx apps only.");
+        }
+        String description = in.string("description", "", 2048);
+        long tenant = principal(ctx).tenantId();
+        String key = RandomKeys.key22();
+        long now = clock.millis();
+        db.jdbi().useHandle(h -> h.createUpdate("INSERT INTO apps (tenant_id, app_key, kind, name, package_name, "
+                        + "description, created_at, updated_at) VALUES (:t, :k, :kind, :n, :p, :d, :now, :now)")
+                .bind("t", tenant).bind("k", key).bind("kind", kind.wireName()).bind("n", name).bind("p", packageName)
+                .bind("d", description).bind("now", now).execute());
+        CatalogSnapshot snap = catalog.refresh();
+        Json.respond(ctx, 201, render(snap.app(key).orElseThrow(), snap));
+    }
+
+    static Map<String, Object> render(App a, CatalogSnapshot snap) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("key", a.key());
+        m.put("kind", a.kind().wireName());
+        m.put("name", a.name());
+        m.put("packageName", a.packageName());
+        m.put("description", a.description());
+        m.put("keyField", a.kind().keyField());
+        m.put("versionCount", snap.versions(a.id()).size());
+        m.put("createdAt", Sql.rfc3339(a.createdAt()));
+        return m;
+    }
+
+    private void listApps(Context ctx) {
+        CatalogSnapshot snap = catalog.current();
+        long tenant = principal(ctx).tenantId();
+        String kindFilter = ctx.queryParam("kind");
+        if (kindFilter != null && AppKind.fromWireName(kindFilter).isEmpty()) {
+            throw AdminApiException.invalid("Query 'kind' must be one of " + AppKind.allWireNames() + ".");
+        }
+        List<App> apps = new ArrayList<>(snap.apps());
+        apps.removeIf(a -> a.tenantId() != tenant || (kindFilter != null && !a.kind().wireName().equals(kindFilter)));
+        apps.sort(Comparator.comparingLong(App::id));
+        Json.respond(ctx, 200, Map.of("items", apps.stream().map(a -> render(a, snap)).toList()));
+    }
+
+    static App ownedApp(Context ctx, CatalogSnapshot snap) {
+        String key = ctx.pathParam("appKey");
+        return snap.app(key).filter(a -> a.tenantId() == principal(ctx).tenantId())
+                .orElseThrow(() -> AdminApiException.notFound("No app with key '" + key + "'."));
+    }
+
+    private void getApp(Context ctx) {
+        CatalogSnapshot snap = catalog.current();
+        Json.respond(ctx, 200, render(ownedApp(ctx, snap), snap));
+    }
+
+    private void deleteApp(Context ctx) {
+        App app = ownedApp(ctx, catalog.current());
+        long now = clock.millis();
+        db.jdbi().useTransaction(h -> {
+            h.createUpdate("UPDATE apps SET deleted_at = :now, updated_at = :now WHERE id = :id AND deleted_at IS NULL")
+                    .bind("now", now).bind("id", app.id()).execute();
+            h.createUpdate("UPDATE versions SET deleted_at = :now WHERE app_id = :id AND deleted_at IS NULL")
+                    .bind("now", now).bind("id", app.id()).execute();
+        });
+        catalog.refresh();
+        ctx.status(204);
+    }
+}

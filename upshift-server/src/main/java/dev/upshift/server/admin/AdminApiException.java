@@ -1,0 +1,57 @@
+package dev.upshift.server.admin;
+
+/**
+ * An admin API request failed. Rendered in one place as {@code {"code","message","traceId"}} with the error's
+ * HTTP status. Codes are stable strings that scripts may match on.
+ */
+public final class AdminApiException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    private final transient AdminError error;
+
+    public enum AdminError {
+        INVALID_REQUEST(400, "invalid_request"),
+        UNAUTHORIZED(401, "unauthorized"),
+        FORBIDDEN(403, "forbidden"),
+        NOT_FOUND(404, "not_found"),
+        CONFLICT(409, "conflict"),
+        PAYLOAD_TOO_LARGE(413, "payload_too_large"),
+        INTERNAL(500, "internal_error");
+
+        private final int status;
+        private final String code;
+
+        AdminError(int status, String code) {
+            this.status = status;
+            this.code = code;
+        }
+
+        public int status() {
+            return status;
+        }
+
+        public String code() {
+            return code;
+        }
+    }
+
+    public AdminApiException(AdminError error, String message) {
+        super(message, null, false, false);
+        this.error = error;
+    }
+
+    public AdminError error() {
+        return error;
+    }
+
+    public static AdminApiException invalid(String message) {
+        return new AdminApiException(AdminError.INVALID_REQUEST, message);
+    }
+
+    public static AdminApiException notFound(String message) {
+        return new AdminApiException(AdminError.NOT_FOUND, message);
+    }
+
+    public static AdminApiException conflict(String message) {
+        return new AdminApiException(AdminError.CONFLICT, message);
+    }
+}

@@ -1,0 +1,134 @@
+package dev.upshift.server.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.upshift.server.http.Json;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import picocli.CommandLine.Option;
+
+/**
+ * The admin API as the command line uses it: server address and token from flags, environment or the data
+ * directory, JSON in and out, and a readable message for every error.
+ */
+final class AdminClient {
+    @Option(names = "--server", description = "Server base URL (default: $UPSHIFT_SERVER or http://127.0.0.1:8080).")
+    String server;
+    @Option(names = "--token", description = "Admin token (default: $UPSHIFT_TOKEN, $UPSHIFT_ADMIN_TOKEN, or <data-dir>/admin-token).")
+    String token;
+    @Option(names = "--data-dir", description = "Data directory holding admin-token (default ./data).")
+    Path dataDir;
+
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    /** A failed call, with a message for the operator. */
+    static final class CliException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        CliException(String message) {
+            super(message);
+        }
+    }
+
+    String baseUrl() {
+        String s = server != null ? server : System.getenv().getOrDefault("UPSHIFT_SERVER", "http://127.0.0.1:8080");
+        return s.endsWith("/") ? s.substring(0, s.length() - 1) : s;
+    }
+
+    private String token() {
+        if (token != null) {
+            return token;
+        }
+        for (String env : new String[]{"UPSHIFT_TOKEN", "UPSHIFT_ADMIN_TOKEN"}) {
+            String v = System.getenv(env);
+            if (v != null && !v.isBlank()) {
+                return v.trim();
+            }
+        }
+        Path file = (dataDir != null ? dataDir : Path.of("data")).resolve("admin-token");
+        try {
+            return Files.readString(file, StandardCharsets.US_ASCII).trim();
+        } catch (IOException e) {
+            throw new CliException("No admin token: pass --token, set UPSHIFT_TOKEN, or run from the directory "
+                    + "whose data/admin-token the server wrote at first start (" + file + " not readable).");
+        }
+    }
+
+    JsonNode post(String path, Map<String, Object> body) {
+        return send(HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(Json.bytes(body))));
+    }
+
+    JsonNode get(String path) {
+        return send(HttpRequest.newBuilder(uri(path)).GET());
+    }
+
+    JsonNode delete(String path) {
+        return send(HttpRequest.newBuilder(uri(path)).DELETE());
+    }
+
+    JsonNode putFile(String path, Path file) {
+        try {
+            return send(HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/octet-stream")
+                    .timeout(Duration.ofHours(2))
+                    .PUT(HttpRequest.BodyPublishers.ofFile(file)));
+        } catch (java.io.FileNotFoundException e) {
+            throw new CliException("Cannot read " + file + ": " + e.getMessage());
+        }
+    }
+
+    static String q(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    }
+
+    private URI uri(String path) {
+        try {
+            return URI.create(baseUrl() + path);
+        } catch (IllegalArgumentException e) {
+            throw new CliException("Invalid server URL " + baseUrl() + ": " + e.getMessage());
+        }
+    }
+
+    private JsonNode send(HttpRequest.Builder b) {
+        HttpRequest req = b.header("Authorization", "Bearer " + token()).header("Accept", "application/json").build();
+        HttpResponse<byte[]> res;
+        try {
+            res = http.send(req, HttpResponse.BodyHandlers.ofByteArray());
+        } catch (IOException e) {
+            throw new CliException("Cannot reach the Upshift server at " + baseUrl() + " (" + e.getClass().getSimpleName()
+                    + (e.getMessage() == null ? "" : ": " + e.getMessage()) + "). Is './upshift serve' running? Use --server to point elsewhere.");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CliException("Interrupted.");
+        }
+        if (res.statusCode() == 204) {
+            return null;
+        }
+        JsonNode body;
+        try {
+            body = Json.parse(res.body());
+        } catch (IOException e) {
+            throw new CliException("Unexpected answer from " + baseUrl() + " (HTTP " + res.statusCode() + ").");
+        }
+        if (res.statusCode() >= 400) {
+            throw new CliException(body.path("message").asText("HTTP " + res.statusCode()) + " [" + body.path("code").asText() + ", HTTP " + res.statusCode() + "]");
+        }
+        return body;
+    }
+
+    static void print(JsonNode node) {
+        try {
+            System.out.println(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(node));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

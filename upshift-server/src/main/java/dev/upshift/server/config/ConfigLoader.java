@@ -1,0 +1,251 @@
+package dev.upshift.server.config;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+
+/**
+ * Reads settings from, in increasing precedence: built-in defaults, a configuration file (Java properties
+ * syntax), {@code UPSHIFT_*} environment variables, and command-line flags. All checks live in
+ * {@link #load()}: an unknown setting or an invalid value stops start-up with a message naming the setting, the
+ * value received, the rule, and what to do.
+ *
+ * <p>Setting names are the file keys ({@code port}, {@code data-dir}, ...). The environment variable of a setting
+ * is {@code UPSHIFT_} plus the key in upper case with {@code -} as {@code _} ({@code UPSHIFT_DATA_DIR}).
+ */
+public final class ConfigLoader {
+    /** The settings, with their descriptions (used in messages and kept in step with docs/configuration.md). */
+    public static final Map<String, String> SETTINGS = settings();
+
+    /** Environment variables that are read elsewhere and are not settings of this loader. */
+    static final Set<String> OTHER_ENV = Set.of("UPSHIFT_CONFIG", "UPSHIFT_ADMIN_TOKEN", "UPSHIFT_SECRET_KEY",
+            "UPSHIFT_TOKEN", "UPSHIFT_SERVER", "UPSHIFT_JAVA_OPTS");
+
+    private final Map<String, String> env;
+    private final Map<String, String> flags;
+    private final Path configFile;
+
+    /**
+     * @param env        the process environment (only {@code UPSHIFT_*} entries are looked at)
+     * @param flags      settings given on the command line, keyed by setting name; null values are ignored
+     * @param configFile an explicit file, or null to use {@code UPSHIFT_CONFIG} or {@code ./upshift.properties}
+     *                   if it exists
+     */
+    public ConfigLoader(Map<String, String> env, Map<String, String> flags, Path configFile) {
+        this.env = env;
+        this.flags = flags;
+        this.configFile = configFile;
+    }
+
+    private static Map<String, String> settings() {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("host", "interface to listen on");
+        m.put("port", "TCP port to listen on");
+        m.put("data-dir", "directory for the embedded database, artifacts and generated keys");
+        m.put("db-url", "JDBC URL of the database (jdbc:sqlite:... or jdbc:postgresql://...)");
+        m.put("db-user", "database user (PostgreSQL)");
+        m.put("db-password", "database password (PostgreSQL)");
+        m.put("public-url", "base URL clients use to reach this server, e.g. https://updates.example.com");
+        m.put("max-body-bytes", "largest JSON request body accepted, in bytes");
+        m.put("max-artifact-bytes", "largest artifact upload accepted, in bytes");
+        return Map.copyOf(m);
+    }
+
+    public ServerConfig load() {
+        Map<String, String> values = new LinkedHashMap<>();
+        Map<String, String> origin = new LinkedHashMap<>();
+        values.put("host", "0.0.0.0");
+        values.put("port", "8080");
+        values.put("data-dir", "data");
+        values.put("max-body-bytes", Long.toString(64 * 1024));
+        values.put("max-artifact-bytes", Long.toString(4L * 1024 * 1024 * 1024));
+        values.keySet().forEach(k -> origin.put(k, "default"));
+
+        Path file = resolveConfigFile();
+        if (file != null) {
+            readFile(file, values, origin);
+        }
+        readEnv(values, origin);
+        flags.forEach((k, v) -> {
+            if (v != null) {
+                if (!SETTINGS.containsKey(k)) {
+                    throw new ConfigException("Unknown flag setting '" + k + "'.");
+                }
+                values.put(k, v);
+                origin.put(k, "flag --" + k);
+            }
+        });
+        return validate(values, origin);
+    }
+
+    private Path resolveConfigFile() {
+        if (configFile != null) {
+            if (!Files.isRegularFile(configFile)) {
+                throw new ConfigException("Configuration file '" + configFile + "' (from --config) does not exist "
+                        + "or is not a file. Create it or drop the flag.");
+            }
+            return configFile;
+        }
+        String fromEnv = env.get("UPSHIFT_CONFIG");
+        if (fromEnv != null && !fromEnv.isBlank()) {
+            Path p = Path.of(fromEnv);
+            if (!Files.isRegularFile(p)) {
+                throw new ConfigException("Configuration file '" + fromEnv + "' (from UPSHIFT_CONFIG) does not exist "
+                        + "or is not a file. Create it or unset UPSHIFT_CONFIG.");
+            }
+            return p;
+        }
+        Path local = Path.of("upshift.properties");
+        return Files.isRegularFile(local) ? local : null;
+    }
+
+    private static void readFile(Path file, Map<String, String> values, Map<String, String> origin) {
+        Properties p = new Properties();
+        try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            p.load(r);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new ConfigException("Cannot read configuration file '" + file + "': " + e.getMessage());
+        }
+        for (String key : p.stringPropertyNames()) {
+            if (!SETTINGS.containsKey(key)) {
+                throw new ConfigException("Unknown setting '" + key + "' in " + file + ". " + suggest(key)
+                        + "Known settings: " + String.join(", ", SETTINGS.keySet()) + ".");
+            }
+            values.put(key, p.getProperty(key).trim());
+            origin.put(key, "file " + file);
+        }
+    }
+
+    private void readEnv(Map<String, String> values, Map<String, String> origin) {
+        for (Map.Entry<String, String> e : env.entrySet()) {
+            String name = e.getKey();
+            if (!name.startsWith("UPSHIFT_") || OTHER_ENV.contains(name)) {
+                continue;
+            }
+            String key = name.substring("UPSHIFT_".length()).toLowerCase(Locale.ROOT).replace('_', '-');
+            if (!SETTINGS.containsKey(key)) {
+                throw new ConfigException("Unknown environment variable " + name + ". " + suggest(key)
+                        + "Known: " + envNames() + ", plus " + String.join(", ", OTHER_ENV.stream().sorted().toList())
+                        + ". Unset it or fix the name.");
+            }
+            values.put(key, e.getValue().trim());
+            origin.put(key, "environment " + name);
+        }
+    }
+
+    private static String envNames() {
+        List<String> names = new ArrayList<>();
+        SETTINGS.keySet().forEach(k -> names.add(envName(k)));
+        return String.join(", ", names);
+    }
+
+    public static String envName(String key) {
+        return "UPSHIFT_" + key.toUpperCase(Locale.ROOT).replace('-', '_');
+    }
+
+    private static String suggest(String key) {
+        String best = null;
+        int bestDistance = 3;
+        for (String known : SETTINGS.keySet()) {
+            int d = distance(key, known);
+            if (d < bestDistance) {
+                bestDistance = d;
+                best = known;
+            }
+        }
+        return best == null ? "" : "Did you mean '" + best + "'? ";
+    }
+
+    private static int distance(String a, String b) {
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            prev[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
+    }
+
+    private static ServerConfig validate(Map<String, String> v, Map<String, String> origin) {
+        String host = v.get("host");
+        if (host.isBlank()) {
+            throw invalid("host", host, origin, "must not be empty", "use 0.0.0.0 to listen on every interface");
+        }
+        int port = (int) number("port", v, origin, 0, 65535);
+        String dataDirText = v.get("data-dir");
+        if (dataDirText.isBlank()) {
+            throw invalid("data-dir", dataDirText, origin, "must not be empty", "give a directory path");
+        }
+        Path dataDir = Path.of(dataDirText).toAbsolutePath().normalize();
+        String dbUrl = v.get("db-url");
+        if (dbUrl == null || dbUrl.isBlank()) {
+            dbUrl = "jdbc:sqlite:" + dataDir.resolve("upshift.db");
+        } else if (!dbUrl.startsWith("jdbc:sqlite:") && !dbUrl.startsWith("jdbc:postgresql://")) {
+            throw invalid("db-url", dbUrl, origin, "must start with jdbc:sqlite: or jdbc:postgresql://",
+                    "use the default (SQLite in the data dir) or a PostgreSQL URL");
+        }
+        String dbUser = v.get("db-user");
+        String dbPassword = v.get("db-password");
+        if (dbUrl.startsWith("jdbc:sqlite:") && (dbUser != null || dbPassword != null)) {
+            throw invalid(dbUser != null ? "db-user" : "db-password", "(set)", origin,
+                    "has no effect with SQLite", "remove it, or point db-url at PostgreSQL");
+        }
+        URI publicUrl = null;
+        String pu = v.get("public-url");
+        if (pu != null && !pu.isBlank()) {
+            try {
+                publicUrl = new URI(pu);
+            } catch (URISyntaxException e) {
+                throw invalid("public-url", pu, origin, "is not a URL", "use e.g. https://updates.example.com");
+            }
+            if (!("http".equals(publicUrl.getScheme()) || "https".equals(publicUrl.getScheme()))
+                    || publicUrl.getHost() == null || publicUrl.getQuery() != null || publicUrl.getFragment() != null) {
+                throw invalid("public-url", pu, origin, "must be an absolute http(s) URL without query or fragment",
+                        "use e.g. https://updates.example.com or https://example.com/updates");
+            }
+        }
+        long maxBody = number("max-body-bytes", v, origin, 1024, 64L * 1024 * 1024);
+        long maxArtifact = number("max-artifact-bytes", v, origin, 1, Long.MAX_VALUE);
+        return new ServerConfig(host, port, dataDir, dbUrl, dbUser, dbPassword, publicUrl, maxBody, maxArtifact);
+    }
+
+    private static long number(String key, Map<String, String> v, Map<String, String> origin, long min, long max) {
+        String text = v.get(key);
+        long n;
+        try {
+            n = Long.parseLong(text);
+        } catch (NumberFormatException e) {
+            throw invalid(key, text, origin, "must be a whole number", "use a value from " + min + " to " + max);
+        }
+        if (n < min || n > max) {
+            throw invalid(key, text, origin, "must be between " + min + " and " + max, "choose a value in that range");
+        }
+        return n;
+    }
+
+    private static ConfigException invalid(String key, String value, Map<String, String> origin, String rule,
+                                           String fix) {
+        return new ConfigException("Invalid setting " + key + "='" + value + "' (from "
+                + origin.getOrDefault(key, "default") + "): it " + rule + "; " + fix + ".");
+    }
+}

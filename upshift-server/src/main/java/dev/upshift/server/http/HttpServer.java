@@ -1,0 +1,123 @@
+package dev.upshift.server.http;
+
+import dev.upshift.core.protocol.UpgradeLinkCode;
+import dev.upshift.server.admin.AdminApiException;
+import dev.upshift.server.auth.RandomKeys;
+import dev.upshift.server.protocol.upgradelink.ClientApiException;
+import dev.upshift.server.protocol.upgradelink.ClientCall;
+import io.javalin.Javalin;
+import io.javalin.compression.CompressionStrategy;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP stack, with the request path in one list:
+ * <ol>
+ *   <li>trace id: every request gets one, echoed as {@code X-Trace-Id} and in every JSON body;
+ *   <li>routing: the features register their routes ({@code routes} consumer);
+ *   <li>handler: reads its body within its own size cap and authenticates (client signature or admin token);
+ *   <li>error mapping: {@link ClientApiException} as the UpgradeLink envelope, {@link AdminApiException} as the
+ *       admin error object, anything else as a fixed 500 text (the stack trace goes to the log, never the client);
+ *   <li>access log: method, path, status, duration.
+ * </ol>
+ */
+public final class HttpServer {
+    private static final Logger LOG = LoggerFactory.getLogger(HttpServer.class);
+    private static final Logger ACCESS = LoggerFactory.getLogger("upshift.access");
+    private final Javalin app;
+    private final String host;
+    private final int port;
+
+    public HttpServer(String host, int port, Consumer<RoutesConfig> routes) {
+        this.host = host;
+        this.port = port;
+        this.app = Javalin.create(cfg -> {
+            cfg.startup.showJavalinBanner = false;
+            cfg.startup.showOldJavalinVersionWarning = false;
+            cfg.http.compressionStrategy = CompressionStrategy.NONE;
+            cfg.http.maxRequestSize = Long.MAX_VALUE; // bodies are capped per route, while streaming
+            cfg.jetty.modifyHttpConfiguration(hc -> {
+                hc.setSendServerVersion(false);
+                hc.setSendXPoweredBy(false);
+            });
+            cfg.requestLogger.http((ctx, ms) -> ACCESS.info("{} {} {} {}ms trace={}", ctx.method(), ctx.path(),
+                    ctx.statusCode(), Math.round(ms), ctx.attribute(ClientCall.TRACE_ID)));
+            RoutesConfig r = cfg.routes;
+            r.before(ctx -> {
+                String trace = RandomKeys.traceId();
+                ctx.attribute(ClientCall.TRACE_ID, trace);
+                ctx.header("X-Trace-Id", trace);
+            });
+            routes.accept(r);
+            r.exception(ClientApiException.class, (e, ctx) ->
+                    ClientCall.respondError(ctx, e.code(), e.getMessage(), e.docs()));
+            r.exception(AdminApiException.class, (e, ctx) -> adminError(ctx, e.error(), e.getMessage()));
+            r.exception(HttpResponseException.class, (e, ctx) -> unmatched(ctx, e.getStatus(), e.getMessage()));
+            r.exception(Exception.class, (e, ctx) -> {
+                LOG.error("unhandled error on {} {} trace={}", ctx.method(), ctx.path(),
+                        ctx.attribute(ClientCall.TRACE_ID), e);
+                if (isAdmin(ctx)) {
+                    adminError(ctx, AdminApiException.AdminError.INTERNAL,
+                            "Internal error; the server log has the details under this traceId.");
+                } else {
+                    ClientCall.respondError(ctx, UpgradeLinkCode.INTERNAL, "Server internal error",
+                            "The server log has the details under this traceId.");
+                }
+            });
+            r.error(404, ctx -> {
+                if (ctx.result() == null || ctx.result().isEmpty() || !"application/json".equals(ctx.contentType())) {
+                    unmatched(ctx, 404, null);
+                }
+            });
+            r.error(405, ctx -> unmatched(ctx, 405, null));
+        });
+    }
+
+    private static boolean isAdmin(Context ctx) {
+        return ctx.path().startsWith("/api/");
+    }
+
+    private static void unmatched(Context ctx, int status, String message) {
+        if (isAdmin(ctx)) {
+            adminError(ctx, status == 405 ? AdminApiException.AdminError.INVALID_REQUEST : AdminApiException.AdminError.NOT_FOUND,
+                    "No route " + ctx.method() + " " + ctx.path() + ".");
+            if (status == 405) {
+                ctx.status(405);
+            }
+        } else if (status == 404 || status == 405) {
+            ClientCall.respondError(ctx, UpgradeLinkCode.REQUEST_NOT_FOUND,
+                    "Request not found: " + ctx.method() + " " + ctx.path(), "");
+        } else {
+            ClientCall.respondError(ctx, UpgradeLinkCode.ILLEGAL_REQUEST,
+                    message == null ? "Illegal request" : message, "");
+            ctx.status(status);
+        }
+    }
+
+    private static void adminError(Context ctx, AdminApiException.AdminError error, String message) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("code", error.code());
+        body.put("message", message);
+        body.put("traceId", ctx.attribute(ClientCall.TRACE_ID));
+        Json.respond(ctx, error.status(), body);
+    }
+
+    public void start() {
+        app.start(host, port);
+    }
+
+    /** The port actually bound (differs from the configured one when that was 0). */
+    public int port() {
+        return app.port();
+    }
+
+    public void stop() {
+        app.stop();
+    }
+}

@@ -1,0 +1,49 @@
+package dev.upshift.server.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.javalin.http.Context;
+import java.io.IOException;
+
+/** The one JSON mapper of the server, and helpers to write JSON responses with an exact field order. */
+public final class Json {
+    public static final ObjectMapper MAPPER = new ObjectMapper(JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).build())
+            .build())
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+
+    private Json() {
+    }
+
+    /** Parses a document; throws {@link IOException} with a location-only message on malformed input. */
+    public static JsonNode parse(byte[] body) throws IOException {
+        try {
+            JsonNode node = MAPPER.readTree(body);
+            if (node == null || node.isMissingNode()) {
+                throw new IOException("the body is empty");
+            }
+            return node;
+        } catch (JsonProcessingException e) {
+            var loc = e.getLocation();
+            throw new IOException(loc == null ? "the body is not valid JSON"
+                    : "the body is not valid JSON (line " + loc.getLineNr() + ", column " + loc.getColumnNr() + ")");
+        }
+    }
+
+    public static byte[] bytes(Object value) {
+        try {
+            return MAPPER.writeValueAsBytes(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot serialise response", e);
+        }
+    }
+
+    public static void respond(Context ctx, int status, Object value) {
+        ctx.status(status).contentType("application/json").result(bytes(value));
+    }
+}

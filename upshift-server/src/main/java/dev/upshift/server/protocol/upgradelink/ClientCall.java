@@ -1,0 +1,71 @@
+package dev.upshift.server.protocol.upgradelink;
+
+import dev.upshift.core.kind.AppKind;
+import dev.upshift.core.protocol.UpgradeLinkCode;
+import dev.upshift.server.auth.LegacyRequestAuthenticator;
+import dev.upshift.server.catalog.AccessKey;
+import dev.upshift.server.catalog.App;
+import dev.upshift.server.catalog.CatalogSnapshot;
+import dev.upshift.server.http.BodyReader;
+import dev.upshift.server.http.Json;
+import io.javalin.http.Context;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The shared front half of every signed UpgradeLink call: read the body within the size cap, authenticate the
+ * signature against one catalog snapshot, parse the JSON, resolve the app of the expected kind and check that the
+ * access key belongs to the app's tenant. Also renders the success envelope.
+ */
+public final class ClientCall {
+    public static final String TRACE_ID = "upshift.traceId";
+
+    private final LegacyRequestAuthenticator authenticator;
+    private final long maxBodyBytes;
+
+    public ClientCall(LegacyRequestAuthenticator authenticator, long maxBodyBytes) {
+        this.authenticator = authenticator;
+        this.maxBodyBytes = maxBodyBytes;
+    }
+
+    /** An authenticated call with its parsed body. */
+    record Signed(CatalogSnapshot catalog, AccessKey key, ClientRequest body) {
+    }
+
+    Signed authenticate(Context ctx, CatalogSnapshot catalog) {
+        byte[] body = BodyReader.read(ctx, maxBodyBytes, n -> new ClientApiException(UpgradeLinkCode.PAYLOAD_TOO_LARGE,
+                "Request body is larger than " + n + " bytes"));
+        String query = ctx.req().getQueryString();
+        String rawTarget = query == null ? ctx.req().getRequestURI() : ctx.req().getRequestURI() + "?" + query;
+        AccessKey key = authenticator.authenticate(catalog, rawTarget, body, ctx::header);
+        return new Signed(catalog, key, ClientRequest.parse(body));
+    }
+
+    /** The app with this key and kind, owned by the caller's tenant; 404001 or 401001 otherwise. */
+    static App ownedApp(Signed call, AppKind kind, String appKey) {
+        App app = call.catalog().app(appKey).filter(a -> a.kind() == kind).orElseThrow(() ->
+                new ClientApiException(UpgradeLinkCode.NOT_FOUND, "No " + kind.wireName() + " app with "
+                        + kind.keyField() + " '" + appKey + "'",
+                        "Check the " + kind.keyField() + " in the client configuration against the app in the console."));
+        if (app.tenantId() != call.key().tenantId()) {
+            throw new ClientApiException(UpgradeLinkCode.AUTH_FAILED,
+                    "X-AccessKey does not belong to the tenant that owns this app; use an access key of the app's tenant");
+        }
+        return app;
+    }
+
+    static void respond(Context ctx, UpgradeLinkCode code, String msg, String docs, Object data) {
+        Map<String, Object> envelope = new LinkedHashMap<>();
+        envelope.put("code", code.code());
+        envelope.put("msg", msg);
+        envelope.put("traceId", ctx.attribute(TRACE_ID));
+        envelope.put("docs", docs);
+        envelope.put("data", data);
+        Json.respond(ctx, code.httpStatus(), envelope);
+    }
+
+    /** The error body: {@code {code,msg,traceId,docs,data:null}}, HTTP status code/1000. */
+    public static void respondError(Context ctx, UpgradeLinkCode code, String msg, String docs) {
+        respond(ctx, code, msg, docs == null ? "" : docs, null);
+    }
+}

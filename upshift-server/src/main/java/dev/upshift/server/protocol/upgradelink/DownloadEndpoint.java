@@ -1,0 +1,137 @@
+package dev.upshift.server.protocol.upgradelink;
+
+import dev.upshift.core.kind.AppKind;
+import dev.upshift.core.protocol.UpgradeLinkCode;
+import dev.upshift.server.artifacts.ArtifactStore;
+import dev.upshift.server.artifacts.DownloadCounter;
+import dev.upshift.server.artifacts.FileResponder;
+import dev.upshift.server.catalog.App;
+import dev.upshift.server.catalog.CatalogSnapshot;
+import dev.upshift.server.catalog.CatalogStore;
+import dev.upshift.server.catalog.Version;
+import dev.upshift.server.catalog.VersionFile;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * {@code GET|HEAD /v1/<kind>/download}: the unauthenticated "download" links of UpgradeLink, for every kind with
+ * files, plus url apps (a 302 to the stored external URL).
+ *
+ * <p>Selection, with the protocol's defects fixed: {@code versionId} must belong to the app named by the key (no
+ * reaching into other apps' files); else {@code versionCode} picks that exact version; else the highest version
+ * that is not a pre-release. Platform and arch filters (where the kind has them) apply to the code and latest
+ * selections. {@code downloadType=2} picks the update bundle, 1 (default) the install package. Only a GET that
+ * sends the file from its first byte counts as a download.
+ */
+public final class DownloadEndpoint {
+    private final CatalogStore catalog;
+    private final ArtifactStore artifacts;
+    private final DownloadCounter downloads;
+
+    public DownloadEndpoint(CatalogStore catalog, ArtifactStore artifacts, DownloadCounter downloads) {
+        this.catalog = catalog;
+        this.artifacts = artifacts;
+        this.downloads = downloads;
+    }
+
+    public void register(RoutesConfig r) {
+        for (AppKind kind : AppKind.values()) {
+            if (kind == AppKind.CONFIGURATION) {
+                continue;
+            }
+            String path = "/v1/" + kind.wireName() + "/download";
+            r.get(path, ctx -> handle(kind, ctx, false));
+            r.head(path, ctx -> handle(kind, ctx, true));
+        }
+    }
+
+    private void handle(AppKind kind, Context ctx, boolean head) throws IOException {
+        CatalogSnapshot snap = catalog.current();
+        String appKey = ctx.queryParam(kind.keyField());
+        if (appKey == null || appKey.isEmpty()) {
+            throw new ClientApiException(UpgradeLinkCode.MISSING_PARAMETER, "Missing parameter: " + kind.keyField());
+        }
+        long versionId = nonNegative(ctx, "versionId");
+        long versionCode = nonNegative(ctx, "versionCode");
+        long downloadType = nonNegative(ctx, "downloadType");
+        if (downloadType > 2) {
+            throw new ClientApiException(UpgradeLinkCode.INVALID_PARAMETER,
+                    "Parameter downloadType must be 1 (install package) or 2 (update bundle)");
+        }
+        App app = snap.app(appKey).filter(a -> a.kind() == kind).orElseThrow(() -> new ClientApiException(
+                UpgradeLinkCode.NOT_FOUND, "No " + kind.wireName() + " app with " + kind.keyField() + " '" + appKey + "'"));
+
+        Version version;
+        if (versionId > 0) {
+            version = snap.version(versionId).filter(v -> v.appId() == app.id()).orElseThrow(() -> new ClientApiException(
+                    UpgradeLinkCode.NOT_FOUND, "This app has no version with id " + versionId));
+        } else {
+            String platform = filter(ctx, kind, kind.platformField().wireName(), kind.platforms());
+            String arch = filter(ctx, kind, "arch", kind.arches());
+            List<Version> candidates = snap.versions(app.id()).stream()
+                    .filter(v -> platform == null || v.platform().equals(platform))
+                    .filter(v -> arch == null || v.arch().equals(arch))
+                    .toList();
+            Optional<Version> chosen = versionCode > 0
+                    ? candidates.stream().filter(v -> v.code() == versionCode)
+                            .min((a, b) -> Boolean.compare(a.preRelease(), b.preRelease()))
+                    : candidates.stream().filter(v -> !v.preRelease()).findFirst();
+            version = chosen.orElseThrow(() -> new ClientApiException(UpgradeLinkCode.NOT_FOUND,
+                    versionCode > 0 ? "No version with code " + versionCode + " matches" : "This app has no released version yet"));
+        }
+
+        if (kind == AppKind.URL) {
+            ctx.redirect(version.urlPath(), io.javalin.http.HttpStatus.FOUND);
+            if (!head) {
+                downloads.increment(version.id());
+            }
+            return;
+        }
+        String role = downloadType == 2 ? "update" : "install";
+        VersionFile file = version.file(role).or(version::primaryFile).orElseThrow(() -> new ClientApiException(
+                UpgradeLinkCode.NOT_FOUND, "Version " + version.name() + " has no uploaded file yet"));
+        Path path = artifacts.localPath(file.sha256()).orElseThrow(() -> new ClientApiException(
+                UpgradeLinkCode.DATA_CHECK, "The file of version " + version.name() + " is missing from storage"));
+        FileResponder.Outcome outcome = FileResponder.serve(ctx, path, file, head);
+        if (outcome == FileResponder.Outcome.FULL || outcome == FileResponder.Outcome.PARTIAL_FROM_START) {
+            downloads.increment(version.id());
+        }
+    }
+
+    private static String filter(Context ctx, AppKind kind, String field, List<String> allowed) {
+        if (field == null || allowed.isEmpty()) {
+            return null;
+        }
+        String value = ctx.queryParam(field);
+        if (value == null || value.isEmpty()) {
+            throw new ClientApiException(UpgradeLinkCode.MISSING_PARAMETER,
+                    "Missing parameter: " + field + " (one of " + String.join(", ", allowed) + "), or give versionId");
+        }
+        String normalized = field.equals("platform") ? kind.normalizePlatform(value) : value;
+        if (!allowed.contains(normalized)) {
+            throw new ClientApiException(UpgradeLinkCode.INVALID_PARAMETER,
+                    "Parameter " + field + " must be one of " + String.join(", ", allowed) + "; got '" + value + "'");
+        }
+        return normalized;
+    }
+
+    private static long nonNegative(Context ctx, String name) {
+        String v = ctx.queryParam(name);
+        if (v == null || v.isEmpty()) {
+            return 0;
+        }
+        try {
+            long n = Long.parseLong(v);
+            if (n >= 0) {
+                return n;
+            }
+        } catch (NumberFormatException ignored) {
+            // fall through
+        }
+        throw new ClientApiException(UpgradeLinkCode.INVALID_PARAMETER, "Parameter " + name + " must be a non-negative integer");
+    }
+}
