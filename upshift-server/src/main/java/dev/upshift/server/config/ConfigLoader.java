@@ -59,7 +59,7 @@ public final class ConfigLoader {
         m.put("public-url", "base URL clients use to reach this server, e.g. https://updates.example.com");
         m.put("max-body-bytes", "largest JSON request body accepted, in bytes");
         m.put("max-artifact-bytes", "largest artifact upload accepted, in bytes");
-        return Map.copyOf(m);
+        return java.util.Collections.unmodifiableMap(m);
     }
 
     public ServerConfig load() {
@@ -135,7 +135,9 @@ public final class ConfigLoader {
             }
             String key = name.substring("UPSHIFT_".length()).toLowerCase(Locale.ROOT).replace('_', '-');
             if (!SETTINGS.containsKey(key)) {
-                throw new ConfigException("Unknown environment variable " + name + ". " + suggest(key)
+                String near = nearest(key);
+                throw new ConfigException("Unknown environment variable " + name + ". "
+                        + (near == null ? "" : "Did you mean " + envName(near) + "? ")
                         + "Known: " + envNames() + ", plus " + String.join(", ", OTHER_ENV.stream().sorted().toList())
                         + ". Unset it or fix the name.");
             }
@@ -155,6 +157,11 @@ public final class ConfigLoader {
     }
 
     private static String suggest(String key) {
+        String best = nearest(key);
+        return best == null ? "" : "Did you mean '" + best + "'? ";
+    }
+
+    private static String nearest(String key) {
         String best = null;
         int bestDistance = 3;
         for (String known : SETTINGS.keySet()) {
@@ -164,7 +171,7 @@ public final class ConfigLoader {
                 best = known;
             }
         }
-        return best == null ? "" : "Did you mean '" + best + "'? ";
+        return best;
     }
 
     private static int distance(String a, String b) {
