@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.Locale;
@@ -79,11 +80,12 @@ public final class LegacyRequestAuthenticator {
         }
 
         Instant now = clock.instant();
-        long skew = Math.abs(now.getEpochSecond() - sent.getEpochSecond());
-        if (skew > WINDOW_SECONDS || Math.abs(now.toEpochMilli() - sent.toEpochMilli()) > WINDOW_SECONDS * 1000) {
+        long skewMillis = Math.abs(now.toEpochMilli() - sent.toEpochMilli());
+        if (skewMillis > WINDOW_SECONDS * 1000) {
+            long skew = skewMillis / 1000;
             throw new ClientApiException(UpgradeLinkCode.AUTH_FAILED,
                     "X-Timestamp is " + skew + " s away from server time " + SERVER_TIME.format(
-                            now.atOffset(java.time.ZoneOffset.UTC).withNano(0))
+                            now.atOffset(ZoneOffset.UTC).withNano(0))
                             + "; the allowed window is ±" + WINDOW_SECONDS + " s. Check the client's clock");
         }
 
