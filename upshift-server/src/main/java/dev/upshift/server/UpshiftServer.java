@@ -61,12 +61,14 @@ public final class UpshiftServer implements AutoCloseable {
         } catch (IOException e) {
             throw new IllegalStateException("Cannot create data directory " + config.dataDir() + ": " + e.getMessage());
         }
-        SecretCipher cipher = SecretCipher.load(secretKeyFromEnv, config.dataDir().resolve("secret.key"));
         Database db = Database.open(config.dbUrl(), config.dbUser(), config.dbPassword());
         NonceStore nonces = null;
         DownloadCounter downloads = null;
         try {
             db.migrate();
+            boolean hasKeys = db.jdbi().withHandle(h -> h.createQuery("SELECT COUNT(*) FROM access_keys")
+                    .mapTo(Long.class).one()) > 0;
+            SecretCipher cipher = SecretCipher.load(secretKeyFromEnv, config.dataDir().resolve("secret.key"), !hasKeys);
             AdminAuth adminAuth = new AdminAuth(db, clock);
             AdminAuth.Bootstrap bootstrap = adminAuth.bootstrap(adminTokenFromEnv, config.dataDir());
             CatalogStore catalog = new CatalogStore(db, cipher);

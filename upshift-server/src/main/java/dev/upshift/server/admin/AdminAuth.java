@@ -1,13 +1,13 @@
 package dev.upshift.server.admin;
 
 import dev.upshift.server.auth.RandomKeys;
+import dev.upshift.server.auth.SecretCipher;
 import dev.upshift.server.db.Database;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.time.Clock;
 import java.util.Optional;
@@ -105,12 +105,7 @@ public final class AdminAuth {
         try {
             Files.createDirectories(file.getParent());
             Files.deleteIfExists(file);
-            Files.createFile(file);
-            try {
-                Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-            } catch (UnsupportedOperationException ignored) {
-                // non-POSIX file system
-            }
+            SecretCipher.createOwnerOnly(file);
             Files.writeString(file, token + "\n", StandardCharsets.US_ASCII, StandardOpenOption.TRUNCATE_EXISTING);
         } catch (IOException e) {
             throw new IllegalStateException("Cannot write the admin token file " + file + ": " + e.getMessage());

@@ -368,6 +368,9 @@ public final class VersionAdmin {
         String fileName = Optional.ofNullable(ctx.queryParam("fileName")).orElse(app.name() + "-" + v.name());
         validateFileName(fileName);
         long declared = ctx.req().getContentLengthLong();
+        if (declared == 0) {
+            throw AdminApiException.invalid("The request body is empty; send the file's bytes as the body.");
+        }
         if (declared > maxArtifactBytes) {
             throw new AdminApiException(AdminApiException.AdminError.PAYLOAD_TOO_LARGE,
                     "Artifact of " + declared + " bytes is larger than max-artifact-bytes=" + maxArtifactBytes + ".");

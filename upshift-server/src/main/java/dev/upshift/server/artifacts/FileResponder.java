@@ -34,7 +34,13 @@ public final class FileResponder {
     }
 
     /** What was sent, so the caller can decide whether this counts as a download. */
-    public enum Outcome { FULL, PARTIAL_FROM_START, PARTIAL, NOT_MODIFIED, HEAD, UNSATISFIABLE }
+    public enum Outcome {
+        /** The whole file was sent, as a 200 or as one range covering every byte: counts as a download. */
+        FULL,
+        /** Part of the file (a resume or a probe): not a new download. */
+        PARTIAL,
+        NOT_MODIFIED, HEAD, UNSATISFIABLE
+    }
 
     public static Outcome serve(Context ctx, Path path, VersionFile file, boolean head) throws IOException {
         String etag = "\"" + file.sha256() + "\"";
@@ -99,7 +105,7 @@ public final class FileResponder {
             }
         }
         out.flush();
-        return partial ? (start == 0 ? Outcome.PARTIAL_FROM_START : Outcome.PARTIAL) : Outcome.FULL;
+        return partial && (start != 0 || end != size - 1) ? Outcome.PARTIAL : Outcome.FULL;
     }
 
     /**
@@ -133,7 +139,7 @@ public final class FileResponder {
                 return new long[]{Math.max(0, size - suffix), size - 1};
             }
             long start = Long.parseLong(a);
-            long end = b.isEmpty() ? size - 1 : Long.parseLong(b);
+            long end = b.isEmpty() ? Long.MAX_VALUE : Long.parseLong(b);
             if (start < 0 || end < start) {
                 return new long[0];
             }

@@ -41,7 +41,7 @@ public final class SecretCipher {
      *
      * @throws IllegalStateException with an operator-facing message if the key is malformed or unreadable
      */
-    public static SecretCipher load(String fromEnv, Path keyFile) {
+    public static SecretCipher load(String fromEnv, Path keyFile, boolean mayCreate) {
         if (fromEnv != null && !fromEnv.isBlank()) {
             byte[] k;
             try {
@@ -64,12 +64,17 @@ public final class SecretCipher {
                 }
                 return new SecretCipher(k);
             }
+            if (!mayCreate) {
+                throw new IllegalStateException(keyFile + " is missing, but the database holds access keys encrypted "
+                        + "with it. Restore secret.key from your backup (or set UPSHIFT_SECRET_KEY to its content); "
+                        + "a new key could not decrypt the existing secrets.");
+            }
             byte[] k = new byte[32];
             RANDOM.nextBytes(k);
             Files.createDirectories(keyFile.getParent());
+            createOwnerOnly(keyFile);
             Files.writeString(keyFile, Base64.getEncoder().encodeToString(k) + "\n", StandardCharsets.US_ASCII,
-                    StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-            restrictToOwner(keyFile);
+                    StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
             return new SecretCipher(k);
         } catch (IOException | IllegalArgumentException e) {
             throw new IllegalStateException("Cannot read or create the secret key file " + keyFile + ": "
@@ -112,11 +117,12 @@ public final class SecretCipher {
         }
     }
 
-    static void restrictToOwner(Path file) {
+    /** Creates an empty file readable only by its owner, before any secret is written into it. */
+    public static void createOwnerOnly(Path file) throws IOException {
         try {
-            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-        } catch (UnsupportedOperationException | IOException ignored) {
-            // Not a POSIX file system: the file keeps the platform's default permissions.
+            Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        } catch (UnsupportedOperationException e) {
+            Files.createFile(file); // not a POSIX file system
         }
     }
 }

@@ -24,7 +24,7 @@ final class AdminClient {
     String server;
     @Option(names = "--token", description = "Admin token (default: $UPSHIFT_TOKEN, $UPSHIFT_ADMIN_TOKEN, or <data-dir>/admin-token).")
     String token;
-    @Option(names = "--data-dir", description = "Data directory holding admin-token (default ./data).")
+    @Option(names = "--data-dir", description = "Data directory holding admin-token (default: $UPSHIFT_DATA_DIR or ./data).")
     Path dataDir;
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -53,7 +53,9 @@ final class AdminClient {
                 return v.trim();
             }
         }
-        Path file = (dataDir != null ? dataDir : Path.of("data")).resolve("admin-token");
+        String envDir = System.getenv("UPSHIFT_DATA_DIR");
+        Path dir = dataDir != null ? dataDir : Path.of(envDir != null && !envDir.isBlank() ? envDir : "data");
+        Path file = dir.resolve("admin-token");
         try {
             return Files.readString(file, StandardCharsets.US_ASCII).trim();
         } catch (IOException e) {

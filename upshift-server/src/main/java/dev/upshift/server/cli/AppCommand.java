@@ -5,9 +5,9 @@ import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "app", description = "Manage apps.", subcommands = {AppCommand.Create.class, AppCommand.ListApps.class})
+@Command(name = "app", mixinStandardHelpOptions = true, description = "Manage apps.", subcommands = {AppCommand.Create.class, AppCommand.ListApps.class})
 final class AppCommand {
-    @Command(name = "create", description = "Create an app of one of the nine kinds.")
+    @Command(name = "create", mixinStandardHelpOptions = true, description = "Create an app of one of the nine kinds.")
     static final class Create extends ClientCommand {
         @Option(names = "--kind", required = true, description = "url, file, apk, configuration, tauri, electron, win, mac or lnx")
         String kind;
@@ -33,7 +33,7 @@ final class AppCommand {
         }
     }
 
-    @Command(name = "list", description = "List apps.")
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "List apps.")
     static final class ListApps extends ClientCommand {
         @Override
         void run() {

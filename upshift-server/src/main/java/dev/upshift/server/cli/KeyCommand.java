@@ -4,10 +4,10 @@ import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "key", description = "Manage client access keys.",
+@Command(name = "key", mixinStandardHelpOptions = true, description = "Manage client access keys.",
         subcommands = {KeyCommand.Create.class, KeyCommand.ListKeys.class, KeyCommand.Revoke.class})
 final class KeyCommand {
-    @Command(name = "create", description = "Create an access key; its secret is printed only now.")
+    @Command(name = "create", mixinStandardHelpOptions = true, description = "Create an access key; its secret is printed only now.")
     static final class Create extends ClientCommand {
         @Option(names = "--description", defaultValue = "")
         String description;
@@ -18,7 +18,7 @@ final class KeyCommand {
         }
     }
 
-    @Command(name = "list", description = "List access keys (without secrets).")
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "List access keys (without secrets).")
     static final class ListKeys extends ClientCommand {
         @Override
         void run() {
@@ -26,7 +26,7 @@ final class KeyCommand {
         }
     }
 
-    @Command(name = "revoke", description = "Revoke an access key.")
+    @Command(name = "revoke", mixinStandardHelpOptions = true, description = "Revoke an access key.")
     static final class Revoke extends ClientCommand {
         @picocli.CommandLine.Parameters(paramLabel = "ACCESS_KEY")
         String accessKey;

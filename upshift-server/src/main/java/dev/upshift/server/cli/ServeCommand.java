@@ -14,7 +14,7 @@ import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "serve", description = "Start the server (embedded defaults: SQLite and files in ./data, port 8080).")
+@Command(name = "serve", mixinStandardHelpOptions = true, description = "Start the server (embedded defaults: SQLite and files in ./data, port 8080).")
 final class ServeCommand implements Callable<Integer> {
     @Option(names = "--config", description = "Configuration file (properties syntax). Default: $UPSHIFT_CONFIG or ./upshift.properties if present.")
     Path configFile;
@@ -48,8 +48,8 @@ final class ServeCommand implements Callable<Integer> {
         try {
             server = UpshiftServer.start(config, System.getenv("UPSHIFT_ADMIN_TOKEN"),
                     System.getenv("UPSHIFT_SECRET_KEY"), Clock.systemUTC());
-        } catch (IllegalStateException e) {
-            System.err.println("upshift: cannot start: " + e.getMessage());
+        } catch (RuntimeException e) {
+            System.err.println("upshift: cannot start: " + describe(e));
             return 1;
         }
         CountDownLatch stopped = new CountDownLatch(1);
@@ -60,6 +60,18 @@ final class ServeCommand implements Callable<Integer> {
         printBanner(server);
         stopped.await();
         return 0;
+    }
+
+    /** The failure and its causes in one line, without stack frames. */
+    static String describe(Throwable e) {
+        java.util.List<String> parts = new java.util.ArrayList<>();
+        for (Throwable t = e; t != null && parts.size() < 4; t = t.getCause()) {
+            String m = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+            if (parts.stream().noneMatch(p -> p.contains(m))) {
+                parts.add(m);
+            }
+        }
+        return String.join(" <- caused by: ", parts);
     }
 
     private static void printBanner(UpshiftServer server) {

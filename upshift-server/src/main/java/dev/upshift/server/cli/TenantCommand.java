@@ -4,9 +4,9 @@ import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "tenant", description = "Manage tenants (bootstrap token only).", subcommands = TenantCommand.Create.class)
+@Command(name = "tenant", mixinStandardHelpOptions = true, description = "Manage tenants (bootstrap token only).", subcommands = TenantCommand.Create.class)
 final class TenantCommand {
-    @Command(name = "create", description = "Create a tenant and print its first admin token.")
+    @Command(name = "create", mixinStandardHelpOptions = true, description = "Create a tenant and print its first admin token.")
     static final class Create extends ClientCommand {
         @Option(names = "--name", required = true)
         String name;

@@ -11,10 +11,10 @@ import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "version", description = "Manage versions.",
+@Command(name = "version", mixinStandardHelpOptions = true, description = "Manage versions.",
         subcommands = {VersionCommand.Add.class, VersionCommand.ListVersions.class})
 final class VersionCommand {
-    @Command(name = "add", description = "Create a version and optionally upload its file.")
+    @Command(name = "add", mixinStandardHelpOptions = true, description = "Create a version and optionally upload its file.")
     static final class Add extends ClientCommand {
         @Option(names = "--app", required = true, description = "App key")
         String app;
@@ -97,7 +97,7 @@ final class VersionCommand {
         }
     }
 
-    @Command(name = "list", description = "List the versions of an app.")
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "List the versions of an app.")
     static final class ListVersions extends ClientCommand {
         @Option(names = "--app", required = true)
         String app;

@@ -25,7 +25,7 @@ import java.util.Set;
  * is {@code UPSHIFT_} plus the key in upper case with {@code -} as {@code _} ({@code UPSHIFT_DATA_DIR}).
  */
 public final class ConfigLoader {
-    /** The settings, with their descriptions (used in messages and kept in step with docs/configuration.md). */
+    /** The settings, with their descriptions (kept in step with docs/configuration.md). */
     public static final Map<String, String> SETTINGS = settings();
 
     /** Environment variables that are read elsewhere and are not settings of this loader. */

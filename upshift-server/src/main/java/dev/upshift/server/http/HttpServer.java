@@ -70,12 +70,17 @@ public final class HttpServer {
                             "The server log has the details under this traceId.");
                 }
             });
+            // Error pages apply only to requests no handler answered (unknown route or method).
             r.error(404, ctx -> {
-                if (ctx.result() == null || ctx.result().isEmpty() || !"application/json".equals(ctx.contentType())) {
+                if (ctx.attribute(Json.RENDERED) == null) {
                     unmatched(ctx, 404, null);
                 }
             });
-            r.error(405, ctx -> unmatched(ctx, 405, null));
+            r.error(405, ctx -> {
+                if (ctx.attribute(Json.RENDERED) == null) {
+                    unmatched(ctx, 405, null);
+                }
+            });
         });
     }
 

@@ -43,7 +43,11 @@ public final class Json {
         }
     }
 
+    /** Request attribute set once a JSON answer has been written, so error pages never replace it. */
+    public static final String RENDERED = "upshift.rendered";
+
     public static void respond(Context ctx, int status, Object value) {
+        ctx.attribute(RENDERED, Boolean.TRUE);
         ctx.status(status).contentType("application/json").result(bytes(value));
     }
 }

@@ -4,7 +4,7 @@ import dev.upshift.core.protocol.UpgradeLinkCode;
 
 /**
  * A client-API request failed with an UpgradeLink code. Thrown anywhere on the client path and rendered in one
- * place ({@code ClientErrorRenderer}) as {@code {code,msg,traceId,docs,data:null}} with HTTP status code/1000.
+ * place ({@code HttpServer}, through {@code ClientCall.respondError}) as {@code {code,msg,traceId,docs,data:null}} with HTTP status code/1000.
  * The message is written for a person and never carries internal details.
  */
 public final class ClientApiException extends RuntimeException {

@@ -25,7 +25,8 @@ import java.util.Optional;
  * reaching into other apps' files); else {@code versionCode} picks that exact version; else the highest version
  * that is not a pre-release. Platform and arch filters (where the kind has them) apply to the code and latest
  * selections. {@code downloadType=2} picks the update bundle, 1 (default) the install package. Only a GET that
- * sends the file from its first byte counts as a download.
+ * sends every byte of the file (a 200, or a range covering the whole file) counts as a download; resumes, probes,
+ * HEAD and 304 do not.
  */
 public final class DownloadEndpoint {
     private final CatalogStore catalog;
@@ -97,7 +98,7 @@ public final class DownloadEndpoint {
         Path path = artifacts.localPath(file.sha256()).orElseThrow(() -> new ClientApiException(
                 UpgradeLinkCode.DATA_CHECK, "The file of version " + version.name() + " is missing from storage"));
         FileResponder.Outcome outcome = FileResponder.serve(ctx, path, file, head);
-        if (outcome == FileResponder.Outcome.FULL || outcome == FileResponder.Outcome.PARTIAL_FROM_START) {
+        if (outcome == FileResponder.Outcome.FULL) {
             downloads.increment(version.id());
         }
     }
