@@ -1,0 +1,89 @@
+package dev.upshift.core.rollout;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * {@link RolloutCounters} for one process. Gray admission takes a per-rule lock only for devices not yet admitted,
+ * so repeat checks of admitted devices are a hash lookup. Flow limits keep one live bucket per rule: a request in a
+ * newer bucket replaces the old one, so expired buckets never accumulate (the TTL is the bucket length by
+ * construction).
+ *
+ * <p>An optional {@link AdmissionListener} sees each new admission before it becomes visible to other callers, so a
+ * server can make admissions durable; {@link #restore} loads them back at start-up.
+ */
+public final class InMemoryRolloutCounters implements RolloutCounters {
+
+    /** Called, under the rule's lock, for every new admission. Throwing refuses the admission. */
+    public interface AdmissionListener {
+        void admitted(long ruleId, String deviceKey, Instant expiresAt);
+    }
+
+    private static final class Rule {
+        final Set<String> devices = ConcurrentHashMap.newKeySet();
+    }
+
+    private record Bucket(long index, AtomicLong count) {
+    }
+
+    private final ConcurrentHashMap<Long, Rule> rules = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Long, Bucket> buckets = new ConcurrentHashMap<>();
+    private final AdmissionListener listener;
+
+    public InMemoryRolloutCounters() {
+        this((ruleId, deviceKey, expiresAt) -> { });
+    }
+
+    public InMemoryRolloutCounters(AdmissionListener listener) {
+        this.listener = listener;
+    }
+
+    /** Re-adds an admission recorded earlier (start-up), without calling the listener. */
+    public void restore(long ruleId, String deviceKey) {
+        rules.computeIfAbsent(ruleId, k -> new Rule()).devices.add(deviceKey);
+    }
+
+    @Override
+    public boolean admit(long ruleId, String deviceKey, long limit, Instant expiresAt) {
+        Rule rule = rules.computeIfAbsent(ruleId, k -> new Rule());
+        if (rule.devices.contains(deviceKey)) {
+            return true;
+        }
+        synchronized (rule) {
+            if (rule.devices.contains(deviceKey)) {
+                return true;
+            }
+            if (rule.devices.size() >= limit) {
+                return false;
+            }
+            listener.admitted(ruleId, deviceKey, expiresAt);
+            rule.devices.add(deviceKey);
+            return true;
+        }
+    }
+
+    @Override
+    public boolean wasAdmitted(long ruleId, String deviceKey) {
+        Rule rule = rules.get(ruleId);
+        return rule != null && rule.devices.contains(deviceKey);
+    }
+
+    /** Number of devices admitted to a rule. */
+    public int admittedCount(long ruleId) {
+        Rule rule = rules.get(ruleId);
+        return rule == null ? 0 : rule.devices.size();
+    }
+
+    @Override
+    public boolean tryAcquire(long ruleId, long bucket, long limit, Duration ttl) {
+        Bucket b = buckets.compute(ruleId, (k, old) -> old == null || old.index() < bucket
+                ? new Bucket(bucket, new AtomicLong()) : old);
+        if (b.index() > bucket) {
+            return true; // a request from an older bucket arriving late: it no longer competes
+        }
+        return b.count().incrementAndGet() <= limit;
+    }
+}
