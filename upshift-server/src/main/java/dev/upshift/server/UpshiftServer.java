@@ -2,7 +2,17 @@ package dev.upshift.server;
 
 import dev.upshift.server.admin.AdminApi;
 import dev.upshift.server.admin.AdminAuth;
+import dev.upshift.server.admin.DeviceAdmin;
+import dev.upshift.server.admin.StrategyAdmin;
 import dev.upshift.server.admin.VersionAdmin;
+import dev.upshift.core.rollout.InMemoryRolloutCounters;
+import dev.upshift.server.protocol.upgradelink.ElectronFeedEndpoint;
+import dev.upshift.server.protocol.upgradelink.TauriUpdaterEndpoint;
+import dev.upshift.server.protocol.upgradelink.UpgradeEndpoint;
+import dev.upshift.server.rollout.CheckEventLog;
+import dev.upshift.server.rollout.DurableRolloutCounters;
+import dev.upshift.server.rollout.UpdateChecks;
+import java.util.function.Supplier;
 import dev.upshift.server.artifacts.DownloadCounter;
 import dev.upshift.server.artifacts.LocalArtifactStore;
 import dev.upshift.server.auth.DurableNonceStore;
@@ -33,12 +43,14 @@ public final class UpshiftServer implements AutoCloseable {
     private final Database db;
     private final NonceStore nonces;
     private final DownloadCounter downloads;
+    private final CheckEventLog checkEvents;
     private final HttpServer http;
     private final CatalogStore catalog;
     private final AdminAuth.Bootstrap bootstrap;
 
     private UpshiftServer(ServerConfig config, Database db, NonceStore nonces, DownloadCounter downloads,
-                          HttpServer http, CatalogStore catalog, AdminAuth.Bootstrap bootstrap) {
+                          CheckEventLog checkEvents, HttpServer http, CatalogStore catalog, AdminAuth.Bootstrap bootstrap) {
+        this.checkEvents = checkEvents;
         this.config = config;
         this.db = db;
         this.nonces = nonces;
@@ -64,6 +76,7 @@ public final class UpshiftServer implements AutoCloseable {
         Database db = Database.open(config.dbUrl(), config.dbUser(), config.dbPassword());
         NonceStore nonces = null;
         DownloadCounter downloads = null;
+        CheckEventLog checkEvents = null;
         try {
             db.migrate();
             boolean hasKeys = db.jdbi().withHandle(h -> h.createQuery("SELECT COUNT(*) FROM access_keys")
@@ -76,30 +89,46 @@ public final class UpshiftServer implements AutoCloseable {
             LocalArtifactStore artifacts = new LocalArtifactStore(config.artifactsDir());
             downloads = new DownloadCounter(db);
             nonces = new DurableNonceStore(db, clock);
+            checkEvents = new CheckEventLog(db);
+            InMemoryRolloutCounters counters = DurableRolloutCounters.open(db, clock);
+            UpdateChecks updateChecks = new UpdateChecks(counters, checkEvents, clock);
 
             int[] boundPort = {config.port()};
-            DownloadLinks links = new DownloadLinks(() -> config.publicBaseUrl(boundPort[0]));
+            Supplier<String> baseUrl = () -> config.publicBaseUrl(boundPort[0]);
+            DownloadLinks links = new DownloadLinks(baseUrl);
             ClientCall calls = new ClientCall(new LegacyRequestAuthenticator(clock, nonces), config.maxBodyBytes());
             VersionEndpoint versionEndpoint = new VersionEndpoint(catalog, calls, downloads, links);
             DownloadEndpoint downloadEndpoint = new DownloadEndpoint(catalog, artifacts, downloads);
+            UpgradeEndpoint upgradeEndpoint = new UpgradeEndpoint(catalog, calls, updateChecks, links);
+            TauriUpdaterEndpoint tauri = new TauriUpdaterEndpoint(catalog, updateChecks, links);
+            ElectronFeedEndpoint electron = new ElectronFeedEndpoint(catalog, updateChecks, artifacts, downloads, baseUrl);
             VersionAdmin versionAdmin = new VersionAdmin(db, catalog, artifacts, downloads, links, clock,
                     config.maxBodyBytes(), config.maxArtifactBytes());
-            AdminApi adminApi = new AdminApi(db, catalog, cipher, adminAuth, versionAdmin, clock, config.maxBodyBytes());
+            StrategyAdmin strategyAdmin = new StrategyAdmin(db, catalog, counters, clock, config.maxBodyBytes());
+            DeviceAdmin deviceAdmin = new DeviceAdmin(db, catalog, clock, config.maxBodyBytes());
+            AdminApi adminApi = new AdminApi(db, catalog, cipher, adminAuth, versionAdmin, strategyAdmin, deviceAdmin,
+                    clock, config.maxBodyBytes());
 
             HttpServer http = new HttpServer(config.host(), config.port(), routes -> {
                 versionEndpoint.register(routes);
+                upgradeEndpoint.register(routes);
+                tauri.register(routes);
+                electron.register(routes);
                 downloadEndpoint.register(routes);
                 adminApi.register(routes);
             });
             http.start();
             boundPort[0] = http.port();
-            return new UpshiftServer(config, db, nonces, downloads, http, catalog, bootstrap);
+            return new UpshiftServer(config, db, nonces, downloads, checkEvents, http, catalog, bootstrap);
         } catch (RuntimeException | IOException e) {
             if (nonces != null) {
                 nonces.close();
             }
             if (downloads != null) {
                 downloads.close();
+            }
+            if (checkEvents != null) {
+                checkEvents.close();
             }
             db.close();
             if (e instanceof IOException io) {
@@ -135,6 +164,12 @@ public final class UpshiftServer implements AutoCloseable {
         http.stop();
         nonces.close();
         downloads.close();
+        checkEvents.close();
         db.close();
+    }
+
+    /** The asynchronous log of update-check facts (for tests and metrics). */
+    public CheckEventLog checkEvents() {
+        return checkEvents;
     }
 }

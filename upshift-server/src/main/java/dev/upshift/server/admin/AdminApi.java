@@ -21,8 +21,9 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Admin API v0 under {@code /api/admin/v1}: tenants, access keys, apps, and (through {@link VersionAdmin}) versions
- * and their artifacts. Every route requires {@code Authorization: Bearer <token>} and sees only the token's
+ * Admin API v0 under {@code /api/admin/v1}: tenants, access keys, apps, and (through {@link VersionAdmin},
+ * {@link StrategyAdmin} and {@link DeviceAdmin}) versions with their artifacts, strategies, devices, device groups
+ * and device models. Every route requires {@code Authorization: Bearer <token>} and sees only the token's
  * tenant; objects of other tenants answer 404, as if they did not exist. Every write rebuilds the catalog
  * snapshot before answering, so a client request sent after the answer sees the change.
  */
@@ -35,11 +36,15 @@ public final class AdminApi {
     private final SecretCipher cipher;
     private final AdminAuth auth;
     private final VersionAdmin versions;
+    private final StrategyAdmin strategies;
+    private final DeviceAdmin devices;
     private final Clock clock;
     private final long maxBodyBytes;
 
     public AdminApi(Database db, CatalogStore catalog, SecretCipher cipher, AdminAuth auth, VersionAdmin versions,
-                    Clock clock, long maxBodyBytes) {
+                    StrategyAdmin strategies, DeviceAdmin devices, Clock clock, long maxBodyBytes) {
+        this.strategies = strategies;
+        this.devices = devices;
         this.db = db;
         this.catalog = catalog;
         this.cipher = cipher;
@@ -61,6 +66,8 @@ public final class AdminApi {
         r.get(PREFIX + "/apps/{appKey}", this::getApp);
         r.delete(PREFIX + "/apps/{appKey}", this::deleteApp);
         versions.register(r);
+        strategies.register(r);
+        devices.register(r);
     }
 
     private void requireToken(Context ctx) {

@@ -75,6 +75,7 @@ public final class VersionAdmin {
         r.delete(base + "/{id}", this::delete);
         r.put(base + "/{id}/artifact", this::upload);
         r.get(base + "/{id}/artifacts", this::listArtifacts);
+        r.put(base + "/{id}/patches", this::uploadPatch);
     }
 
     private static Set<String> allowedFields(AppKind kind) {
@@ -295,6 +296,9 @@ public final class VersionAdmin {
         m.put("createdAt", Sql.rfc3339(v.createdAt()));
         m.put("artifacts", v.files().values().stream().sorted((a, b) -> a.role().compareTo(b.role()))
                 .map(f -> renderFile(app, v, f)).toList());
+        if (app.kind() == AppKind.APK) {
+            m.put("patches", catalog.current().patchesTo(v.id()).stream().map(p -> renderPatch(app, p)).toList());
+        }
         return m;
     }
 
@@ -367,24 +371,7 @@ public final class VersionAdmin {
         }
         String fileName = Optional.ofNullable(ctx.queryParam("fileName")).orElse(app.name() + "-" + v.name());
         validateFileName(fileName);
-        long declared = ctx.req().getContentLengthLong();
-        if (declared == 0) {
-            throw AdminApiException.invalid("The request body is empty; send the file's bytes as the body.");
-        }
-        if (declared > maxArtifactBytes) {
-            throw new AdminApiException(AdminApiException.AdminError.PAYLOAD_TOO_LARGE,
-                    "Artifact of " + declared + " bytes is larger than max-artifact-bytes=" + maxArtifactBytes + ".");
-        }
-        StoredBlob blob;
-        try (InputStream in = ctx.req().getInputStream()) {
-            blob = artifacts.store(in, maxArtifactBytes);
-        } catch (ArtifactTooLargeException e) {
-            throw new AdminApiException(AdminApiException.AdminError.PAYLOAD_TOO_LARGE,
-                    "Artifact is larger than max-artifact-bytes=" + e.limit() + "; nothing was stored.");
-        }
-        if (blob.size() == 0) {
-            throw AdminApiException.invalid("The request body is empty; send the file's bytes as the body.");
-        }
+        StoredBlob blob = receive(ctx);
         Optional<VersionFile> existing = v.file(role);
         if (existing.isPresent()) {
             if (!existing.get().sha256().equals(blob.sha256())) {
@@ -418,6 +405,104 @@ public final class VersionAdmin {
         CatalogSnapshot after = catalog.refresh();
         Version updated = after.version(v.id()).orElseThrow();
         Json.respond(ctx, 200, renderFile(app, updated, updated.file(role).orElseThrow()));
+    }
+
+    /** Streams the request body into the artifact store within the size cap. */
+    private StoredBlob receive(Context ctx) throws IOException {
+        long declared = ctx.req().getContentLengthLong();
+        if (declared == 0) {
+            throw AdminApiException.invalid("The request body is empty; send the file's bytes as the body.");
+        }
+        if (declared > maxArtifactBytes) {
+            throw new AdminApiException(AdminApiException.AdminError.PAYLOAD_TOO_LARGE,
+                    "Artifact of " + declared + " bytes is larger than max-artifact-bytes=" + maxArtifactBytes + ".");
+        }
+        StoredBlob blob;
+        try (InputStream in = ctx.req().getInputStream()) {
+            blob = artifacts.store(in, maxArtifactBytes);
+        } catch (ArtifactTooLargeException e) {
+            throw new AdminApiException(AdminApiException.AdminError.PAYLOAD_TOO_LARGE,
+                    "Artifact is larger than max-artifact-bytes=" + e.limit() + "; nothing was stored.");
+        }
+        if (blob.size() == 0) {
+            throw AdminApiException.invalid("The request body is empty; send the file's bytes as the body.");
+        }
+        return blob;
+    }
+
+    /**
+     * {@code PUT .../versions/{id}/patches?fromVersionId=N&patchAlgo=1&fileName=...}: an APK delta patch from an
+     * older installed version to this one (1 = HDiffPatch, 2 = bsdiff). Offered by {@code /v1/apk/upgrade} to
+     * clients on that older version that ask for the algorithm.
+     */
+    private void uploadPatch(Context ctx) throws IOException {
+        CatalogSnapshot snap = catalog.current();
+        App app = AdminApi.ownedApp(ctx, snap);
+        Version v = ownedVersion(ctx, app, snap);
+        if (app.kind() != AppKind.APK) {
+            throw AdminApiException.invalid("Delta patches are for apk apps only.");
+        }
+        long from;
+        long algo;
+        try {
+            from = Long.parseLong(Optional.ofNullable(ctx.queryParam("fromVersionId")).orElse(""));
+            algo = Long.parseLong(Optional.ofNullable(ctx.queryParam("patchAlgo")).orElse("1"));
+        } catch (NumberFormatException e) {
+            throw AdminApiException.invalid("Query 'fromVersionId' (a version id) is required and 'patchAlgo' must be 1 or 2.");
+        }
+        if (algo != 1 && algo != 2) {
+            throw AdminApiException.invalid("Query 'patchAlgo' must be 1 (HDiffPatch) or 2 (bsdiff).");
+        }
+        Version base = snap.version(from).filter(x -> x.appId() == app.id()).orElseThrow(() ->
+                AdminApiException.invalid("Version " + ctx.queryParam("fromVersionId") + " is not a version of app " + app.key() + "."));
+        if (base.code() >= v.code()) {
+            throw AdminApiException.invalid("A patch goes from an older version to a newer one; version " + base.name()
+                    + " is not older than " + v.name() + ".");
+        }
+        String fileName = Optional.ofNullable(ctx.queryParam("fileName")).orElse(app.name() + "-" + base.name() + "-" + v.name() + ".patch");
+        validateFileName(fileName);
+        StoredBlob blob = receive(ctx);
+        Optional<dev.upshift.server.catalog.VersionPatch> existing = snap.patch(v.id(), base.id(), (int) algo);
+        if (existing.isPresent() && !existing.get().file().sha256().equals(blob.sha256())) {
+            throw AdminApiException.conflict("A different patch from " + base.name() + " to " + v.name()
+                    + " with this algorithm exists; patches are immutable.");
+        }
+        if (existing.isEmpty()) {
+            long now = clock.millis();
+            try {
+                db.jdbi().useTransaction(h -> {
+                    h.createUpdate("INSERT INTO blobs (sha256, size, md5, sha512, created_at) VALUES (:s, :size, :md5, "
+                                    + ":sha512, :now) ON CONFLICT (sha256) DO NOTHING")
+                            .bind("s", blob.sha256()).bind("size", blob.size()).bind("md5", blob.md5())
+                            .bind("sha512", blob.sha512()).bind("now", now).execute();
+                    h.createUpdate("INSERT INTO version_patches (version_id, from_version_id, patch_algo, blob_sha256, "
+                                    + "file_name, created_at) VALUES (:v, :f, :a, :s, :n, :now)")
+                            .bind("v", v.id()).bind("f", base.id()).bind("a", algo).bind("s", blob.sha256())
+                            .bind("n", fileName).bind("now", now).execute();
+                });
+            } catch (RuntimeException e) {
+                if (Sql.isUniqueViolation(e)) {
+                    throw AdminApiException.conflict("Another upload of this patch finished first; patches are immutable.");
+                }
+                throw e;
+            }
+        }
+        CatalogSnapshot after = catalog.refresh();
+        dev.upshift.server.catalog.VersionPatch p = after.patch(v.id(), base.id(), (int) algo).orElseThrow();
+        Json.respond(ctx, 200, renderPatch(app, p));
+    }
+
+    private Map<String, Object> renderPatch(App app, dev.upshift.server.catalog.VersionPatch p) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", p.id());
+        m.put("fromVersionId", p.fromVersionId());
+        m.put("patchAlgo", p.algo());
+        m.put("fileName", p.file().fileName());
+        m.put("size", p.file().size());
+        m.put("md5", p.file().md5());
+        m.put("sha256", p.file().sha256());
+        m.put("downloadUrl", links.patch(app, p));
+        return m;
     }
 
     private static void validateFileName(String name) {

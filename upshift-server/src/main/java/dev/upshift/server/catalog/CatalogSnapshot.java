@@ -1,6 +1,8 @@
 package dev.upshift.server.catalog;
 
+import dev.upshift.core.rollout.Strategy;
 import java.util.Collection;
+import java.util.Set;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,8 +22,35 @@ public final class CatalogSnapshot {
     private final Map<String, AccessKey> accessKeys;
     private final long loadedAtMillis;
 
+    private final Map<Long, List<StrategyEntry>> strategiesByApp;
+    private final Map<String, VersionPatch> patches;
+    private final Map<Long, VersionPatch> patchesById;
+    private final Map<Long, List<Strategy>> rulesByApp;
+    private final Map<Long, StrategyEntry> strategiesById;
+    private final Map<Long, Map<String, Set<Long>>> groupsByTenantAndDevice;
+
     CatalogSnapshot(Map<String, App> appsByKey, Map<Long, List<Version>> versionsByApp,
-                    Map<String, AccessKey> accessKeys, long loadedAtMillis) {
+                    Map<String, AccessKey> accessKeys, Map<Long, List<StrategyEntry>> strategiesByApp,
+                    Map<Long, Map<String, Set<Long>>> groupsByTenantAndDevice, List<VersionPatch> patches,
+                    long loadedAtMillis) {
+        Map<String, VersionPatch> patchIndex = new HashMap<>();
+        Map<Long, VersionPatch> patchById = new HashMap<>();
+        for (VersionPatch p : patches) {
+            patchIndex.put(p.versionId() + ":" + p.fromVersionId() + ":" + p.algo(), p);
+            patchById.put(p.id(), p);
+        }
+        this.patches = patchIndex;
+        this.patchesById = patchById;
+        this.strategiesByApp = Map.copyOf(strategiesByApp);
+        Map<Long, List<Strategy>> rules = new HashMap<>();
+        Map<Long, StrategyEntry> strategyIndex = new HashMap<>();
+        strategiesByApp.forEach((app, list) -> {
+            rules.put(app, list.stream().map(StrategyEntry::rule).toList());
+            list.forEach(s -> strategyIndex.put(s.id(), s));
+        });
+        this.rulesByApp = rules;
+        this.strategiesById = strategyIndex;
+        this.groupsByTenantAndDevice = groupsByTenantAndDevice;
         this.appsByKey = Map.copyOf(appsByKey);
         this.versionsByApp = Map.copyOf(versionsByApp);
         this.accessKeys = Map.copyOf(accessKeys);
@@ -45,7 +74,7 @@ public final class CatalogSnapshot {
     }
 
     public static CatalogSnapshot empty() {
-        return new CatalogSnapshot(Map.of(), Map.of(), Map.of(), 0);
+        return new CatalogSnapshot(Map.of(), Map.of(), Map.of(), Map.of(), Map.of(), List.of(), 0);
     }
 
     private static String identity(long appId, String platform, String arch, String key) {
@@ -81,6 +110,41 @@ public final class CatalogSnapshot {
     /** The version with this integer code; for SemVer kinds the release wins over its pre-releases. */
     public Optional<Version> versionByCode(long appId, String platform, String arch, long code) {
         return Optional.ofNullable(versionsByCode.get(identity(appId, platform, arch, Long.toString(code))));
+    }
+
+    /** The delta patch from an installed version to a newer one, for one algorithm. */
+    public Optional<VersionPatch> patch(long versionId, long fromVersionId, int algo) {
+        return Optional.ofNullable(patches.get(versionId + ":" + fromVersionId + ":" + algo));
+    }
+
+    public Optional<VersionPatch> patch(long id) {
+        return Optional.ofNullable(patchesById.get(id));
+    }
+
+    /** All patches that produce a version. */
+    public List<VersionPatch> patchesTo(long versionId) {
+        return patchesById.values().stream().filter(p -> p.versionId() == versionId).toList();
+    }
+
+    /** The app's strategies in the engine's form. */
+    public List<Strategy> rules(long appId) {
+        return rulesByApp.getOrDefault(appId, List.of());
+    }
+
+    public List<StrategyEntry> strategies(long appId) {
+        return strategiesByApp.getOrDefault(appId, List.of());
+    }
+
+    public Optional<StrategyEntry> strategy(long id) {
+        return Optional.ofNullable(strategiesById.get(id));
+    }
+
+    /** The device groups a device belongs to within a tenant. */
+    public Set<Long> groupsOf(long tenantId, String deviceKey) {
+        if (deviceKey == null) {
+            return Set.of();
+        }
+        return groupsByTenantAndDevice.getOrDefault(tenantId, Map.of()).getOrDefault(deviceKey, Set.of());
     }
 
     public int appCount() {

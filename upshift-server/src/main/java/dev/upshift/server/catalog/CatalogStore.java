@@ -1,6 +1,16 @@
 package dev.upshift.server.catalog;
 
 import dev.upshift.core.kind.AppKind;
+import dev.upshift.core.rollout.FlowRule;
+import dev.upshift.core.rollout.GrayRule;
+import dev.upshift.core.rollout.ReleaseVersion;
+import dev.upshift.core.rollout.Strategy;
+import dev.upshift.core.version.SemVer;
+import java.time.Instant;
+import java.time.LocalTime;
+import java.util.HashSet;
+import java.util.Locale;
+import java.util.Set;
 import dev.upshift.server.auth.SecretCipher;
 import dev.upshift.server.db.Database;
 import java.util.ArrayList;
@@ -69,7 +79,10 @@ public final class CatalogStore {
                         rs.getString("content"), rs.getString("signature"), rs.getInt("is_pre_release") == 1,
                         rs.getInt("upgrade_mode"), rs.getLong("forced_upgrade_version_code"),
                         rs.getLong("silent_upgrade_version_code"), rs.getString("update_type"),
-                        rs.getLong("created_at"), files.getOrDefault(rs.getLong("id"), Map.of())))
+                        rs.getLong("created_at"), files.getOrDefault(rs.getLong("id"), Map.of()),
+                        release(appsById.get(rs.getLong("app_id")), rs.getLong("id"), rs.getLong("version_code"),
+                                rs.getString("version_key"), rs.getString("platform"), rs.getString("arch"),
+                                rs.getInt("is_pre_release") == 1)))
                 .forEach(v -> {
                     if (appsById.containsKey(v.appId())) {
                         versions.computeIfAbsent(v.appId(), k -> new ArrayList<>()).add(v);
@@ -81,6 +94,17 @@ public final class CatalogStore {
             sorted.put(appId, List.copyOf(list));
         });
 
+        Map<Long, Version> versionsById = new HashMap<>();
+        versions.values().forEach(list -> list.forEach(v -> versionsById.put(v.id(), v)));
+        Map<Long, List<StrategyEntry>> strategies = loadStrategies(h, appsById, versionsById);
+        Map<Long, Map<String, Set<Long>>> groups = new HashMap<>();
+        h.createQuery("SELECT g.tenant_id, d.device_key, m.group_id FROM device_group_members m "
+                        + "JOIN device_groups g ON g.id = m.group_id JOIN devices d ON d.id = m.device_id "
+                        + "WHERE g.deleted_at IS NULL")
+                .map((rs, ctx) -> new Object[]{rs.getLong(1), rs.getString(2), rs.getLong(3)})
+                .forEach(r -> groups.computeIfAbsent((Long) r[0], k -> new HashMap<>())
+                        .computeIfAbsent((String) r[1], k -> new HashSet<>()).add((Long) r[2]));
+
         Map<String, AccessKey> keys = new HashMap<>();
         h.createQuery("SELECT tenant_id, access_key, secret_enc FROM access_keys "
                         + "WHERE enabled = 1 AND revoked_at IS NULL")
@@ -88,6 +112,65 @@ public final class CatalogStore {
                         cipher.decrypt(rs.getString("access_key"), rs.getString("secret_enc"))))
                 .forEach(k -> keys.put(k.accessKey(), k));
 
-        return new CatalogSnapshot(apps, sorted, keys, System.currentTimeMillis());
+        List<VersionPatch> patches = h.createQuery("SELECT p.id, p.version_id, p.from_version_id, p.patch_algo, "
+                        + "p.blob_sha256, p.file_name, p.created_at, b.size, b.md5, b.sha512 FROM version_patches p "
+                        + "JOIN blobs b ON b.sha256 = p.blob_sha256")
+                .map((rs, ctx) -> new VersionPatch(rs.getLong("id"), rs.getLong("version_id"), rs.getLong("from_version_id"),
+                        rs.getInt("patch_algo"), new VersionFile("patch", rs.getString("blob_sha256"), rs.getLong("size"),
+                        rs.getString("md5"), rs.getString("sha512"), rs.getString("file_name"),
+                        "application/octet-stream", rs.getLong("created_at"))))
+                .list();
+        return new CatalogSnapshot(apps, sorted, keys, strategies, groups, patches, System.currentTimeMillis());
+    }
+
+    private static ReleaseVersion release(App app, long id, long code, String key, String platform, String arch,
+                                          boolean preRelease) {
+        SemVer semver = app != null && app.kind().versionScheme() == AppKind.VersionScheme.SEMVER ? SemVer.of(key) : null;
+        return new ReleaseVersion(id, code, semver, platform, arch, preRelease);
+    }
+
+    private static Map<Long, List<StrategyEntry>> loadStrategies(Handle h, Map<Long, App> apps, Map<Long, Version> versions) {
+        Map<Long, List<GrayRule>> gray = new HashMap<>();
+        h.createQuery("SELECT id, strategy_id, enabled, begin_at, end_at, device_limit FROM gray_rules "
+                        + "WHERE deleted_at IS NULL ORDER BY begin_at, id")
+                .map((rs, ctx) -> Map.entry(rs.getLong("strategy_id"), new GrayRule(rs.getLong("id"),
+                        rs.getInt("enabled") == 1, Instant.ofEpochMilli(rs.getLong("begin_at")),
+                        Instant.ofEpochMilli(rs.getLong("end_at")), rs.getLong("device_limit"))))
+                .forEach(e -> gray.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(e.getValue()));
+        Map<Long, List<FlowRule>> flow = new HashMap<>();
+        h.createQuery("SELECT id, strategy_id, enabled, begin_time, end_time, dimension, rule_limit, soft FROM flow_rules "
+                        + "WHERE deleted_at IS NULL ORDER BY id")
+                .map((rs, ctx) -> Map.entry(rs.getLong("strategy_id"), new FlowRule(rs.getLong("id"),
+                        rs.getInt("enabled") == 1, LocalTime.parse(rs.getString("begin_time")),
+                        LocalTime.parse(rs.getString("end_time")),
+                        FlowRule.Dimension.valueOf(rs.getString("dimension").toUpperCase(Locale.ROOT)),
+                        rs.getLong("rule_limit"), rs.getInt("soft") == 1)))
+                .forEach(e -> flow.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(e.getValue()));
+        Map<Long, List<StrategyEntry>> out = new HashMap<>();
+        h.createQuery("SELECT * FROM strategies WHERE deleted_at IS NULL ORDER BY id")
+                .map((rs, ctx) -> {
+                    App app = apps.get(rs.getLong("app_id"));
+                    Version v = versions.get(rs.getLong("version_id"));
+                    if (app == null || v == null) {
+                        return null; // the app or the target version is deleted: the strategy cannot offer anything
+                    }
+                    long id = rs.getLong("id");
+                    Strategy rule = new Strategy(id, v.release(), rs.getInt("enabled") == 1,
+                            Instant.ofEpochMilli(rs.getLong("begin_at")), Instant.ofEpochMilli(rs.getLong("end_at")),
+                            rs.getInt("upgrade_type"), rs.getString("prompt_text"),
+                            StrategyCodec.targeting(rs.getString("targeting"), rs.getString("targeting_data")),
+                            StrategyCodec.source(rs.getString("source_type"), rs.getString("source_data"),
+                                    app.kind().versionScheme() == AppKind.VersionScheme.SEMVER),
+                            rs.getString("channel"), rs.getInt("percentage"), gray.getOrDefault(id, List.of()),
+                            flow.getOrDefault(id, List.of()));
+                    return new StrategyEntry(rule, app.id(), rs.getString("name"), rs.getString("description"),
+                            rs.getLong("created_at"), rs.getLong("updated_at"));
+                })
+                .forEach(s -> {
+                    if (s != null) {
+                        out.computeIfAbsent(s.appId(), k -> new ArrayList<>()).add(s);
+                    }
+                });
+        return out;
     }
 }

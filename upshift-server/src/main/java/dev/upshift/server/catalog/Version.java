@@ -1,5 +1,6 @@
 package dev.upshift.server.catalog;
 
+import dev.upshift.core.rollout.ReleaseVersion;
 import java.util.Map;
 import java.util.Optional;
 
@@ -12,7 +13,7 @@ public record Version(long id, long appId, String name, long code, String versio
                       String description, String releaseNote, String changelog, String releaseUrl, String urlPath,
                       String content, String signature, boolean preRelease, int upgradeMode,
                       long forcedUpgradeVersionCode, long silentUpgradeVersionCode, String updateType,
-                      long createdAt, Map<String, VersionFile> files) {
+                      long createdAt, Map<String, VersionFile> files, ReleaseVersion release) {
 
     public Version {
         files = Map.copyOf(files);

@@ -54,6 +54,20 @@ public final class ClientCall {
         return app;
     }
 
+    /**
+     * The updater feeds (Tauri, electron-updater) cannot sign requests, so they send only {@code X-AccessKey}. It
+     * must be present (400002), known and enabled (401001), and belong to the app's tenant (401001).
+     */
+    static App feedApp(Context ctx, CatalogSnapshot catalog, AppKind kind, String appKey) {
+        String accessKey = ctx.header("X-AccessKey");
+        if (accessKey == null || accessKey.isEmpty()) {
+            throw new ClientApiException(UpgradeLinkCode.MISSING_PARAMETER, "Missing header X-AccessKey");
+        }
+        AccessKey key = catalog.accessKey(accessKey).orElseThrow(() -> new ClientApiException(
+                UpgradeLinkCode.AUTH_FAILED, "X-AccessKey is unknown or disabled"));
+        return ownedApp(new Signed(catalog, key, null), kind, appKey);
+    }
+
     static void respond(Context ctx, UpgradeLinkCode code, String msg, String docs, Object data) {
         Map<String, Object> envelope = new LinkedHashMap<>();
         envelope.put("code", code.code());

@@ -58,6 +58,24 @@ final class ClientRequest {
         return s;
     }
 
+    /** An optional string; absent, null or empty gives null. Non-strings are refused. */
+    String optionalString(String field) {
+        return has(field) && !node.get(field).asText().isEmpty() ? requiredString(field) : null;
+    }
+
+    /** An optional non-negative integer; absent, null or 0 gives 0. */
+    long optionalNonNegativeLong(String field) {
+        JsonNode n = node.get(field);
+        if (n == null || n.isNull()) {
+            return 0;
+        }
+        if (!n.isIntegralNumber() || !n.canConvertToLong() || n.asLong() < 0) {
+            throw new ClientApiException(UpgradeLinkCode.INVALID_PARAMETER,
+                    "Parameter " + field + " must be a non-negative integer");
+        }
+        return n.asLong();
+    }
+
     /** A positive 64-bit integer; strings, fractions, booleans, zero and negatives are refused. */
     long requiredPositiveLong(String field) {
         JsonNode n = node.get(field);

@@ -66,6 +66,16 @@ public final class DownloadEndpoint {
         App app = snap.app(appKey).filter(a -> a.kind() == kind).orElseThrow(() -> new ClientApiException(
                 UpgradeLinkCode.NOT_FOUND, "No " + kind.wireName() + " app with " + kind.keyField() + " '" + appKey + "'"));
 
+        long patchId = nonNegative(ctx, "patchId");
+        if (patchId > 0) {
+            dev.upshift.server.catalog.VersionPatch patch = snap.patch(patchId)
+                    .filter(p -> snap.version(p.versionId()).map(v -> v.appId() == app.id()).orElse(false))
+                    .orElseThrow(() -> new ClientApiException(UpgradeLinkCode.NOT_FOUND, "This app has no patch " + patchId));
+            Path path = artifacts.localPath(patch.file().sha256()).orElseThrow(() -> new ClientApiException(
+                    UpgradeLinkCode.DATA_CHECK, "The file of patch " + patchId + " is missing from storage"));
+            FileResponder.serve(ctx, path, patch.file(), head);
+            return;
+        }
         Version version;
         if (versionId > 0) {
             version = snap.version(versionId).filter(v -> v.appId() == app.id()).orElseThrow(() -> new ClientApiException(

@@ -18,6 +18,12 @@ public final class DownloadLinks {
         this.baseUrl = baseUrl;
     }
 
+    /** The download URL of an APK delta patch. */
+    public String patch(App app, dev.upshift.server.catalog.VersionPatch patch) {
+        return baseUrl.get() + "/v1/" + app.kind().wireName() + "/download?" + app.kind().keyField() + "="
+                + URLEncoder.encode(app.key(), StandardCharsets.UTF_8) + "&patchId=" + patch.id();
+    }
+
     public String download(App app, Version v, String role) {
         StringBuilder sb = new StringBuilder(baseUrl.get())
                 .append("/v1/").append(app.kind().wireName()).append("/download?")

@@ -1,0 +1,586 @@
+package dev.upshift.server.admin;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.upshift.core.kind.AppKind;
+import dev.upshift.core.rollout.Channels;
+import dev.upshift.core.rollout.ClientVersion;
+import dev.upshift.core.rollout.FlowRule;
+import dev.upshift.core.rollout.GrayRule;
+import dev.upshift.core.rollout.InMemoryRolloutCounters;
+import dev.upshift.core.rollout.Strategy;
+import dev.upshift.core.version.SemVer;
+import dev.upshift.server.catalog.App;
+import dev.upshift.server.catalog.CatalogSnapshot;
+import dev.upshift.server.catalog.CatalogStore;
+import dev.upshift.server.catalog.StrategyCodec;
+import dev.upshift.server.catalog.StrategyEntry;
+import dev.upshift.server.catalog.Version;
+import dev.upshift.server.db.Database;
+import dev.upshift.server.db.Sql;
+import dev.upshift.server.http.Json;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import java.math.BigDecimal;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.LocalTime;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import org.jdbi.v3.core.Handle;
+
+/**
+ * Strategies in the admin API: {@code /api/admin/v1/apps/{appKey}/strategies[/{id}]} with POST, GET, PATCH and
+ * DELETE. A strategy is validated as a whole on every write (PATCH merges the given fields into the stored
+ * strategy first), so a stored strategy is always one the engine can run. Gray and flow rules are written with
+ * their strategy in one transaction; rules sent with their {@code id} keep it (and with it the devices already
+ * admitted), rules without one are new, and rules left out are removed.
+ */
+public final class StrategyAdmin {
+    private static final java.time.format.DateTimeFormatter HH_MM_SS = java.time.format.DateTimeFormatter.ofPattern("HH:mm:ss");
+    static final Instant FAR_FUTURE = Instant.parse("2100-01-01T00:00:00Z");
+    private static final Set<String> FIELDS = Set.of("name", "description", "versionId", "enabled", "begin", "end",
+            "upgradeType", "promptText", "targeting", "source", "channel", "percentage", "grayRules", "flowRules");
+
+    private final Database db;
+    private final CatalogStore catalog;
+    private final InMemoryRolloutCounters counters;
+    private final Clock clock;
+    private final long maxBodyBytes;
+
+    public StrategyAdmin(Database db, CatalogStore catalog, InMemoryRolloutCounters counters, Clock clock,
+                         long maxBodyBytes) {
+        this.db = db;
+        this.catalog = catalog;
+        this.counters = counters;
+        this.clock = clock;
+        this.maxBodyBytes = maxBodyBytes;
+    }
+
+    void register(RoutesConfig r) {
+        String base = AdminApi.PREFIX + "/apps/{appKey}/strategies";
+        r.post(base, this::create);
+        r.get(base, this::list);
+        r.get(base + "/{id}", this::get);
+        r.patch(base + "/{id}", this::patch);
+        r.delete(base + "/{id}", this::delete);
+    }
+
+    /** A complete, validated strategy ready to store. */
+    record Draft(String name, String description, long versionId, boolean enabled, Instant begin, Instant end,
+                 int upgradeType, String promptText, String targeting, String targetingData, String sourceType,
+                 String sourceData, String channel, int percentage, List<GrayDraft> gray, List<FlowDraft> flow) {
+    }
+
+    record GrayDraft(Long id, boolean enabled, Instant begin, Instant end, long limit) {
+    }
+
+    record FlowDraft(Long id, boolean enabled, String begin, String end, String dimension, long limit, boolean soft) {
+    }
+
+    // ---- handlers --------------------------------------------------------------------------------------------
+
+    private void create(Context ctx) {
+        CatalogSnapshot snap = catalog.current();
+        App app = AdminApi.ownedApp(ctx, snap);
+        JsonInput in = JsonInput.parse(AdminApi.body(ctx, maxBodyBytes), FIELDS);
+        Draft d = db.jdbi().withHandle(h -> validate(h, app, snap, in, null));
+        long now = clock.millis();
+        long id = db.jdbi().inTransaction(h -> {
+            long sid = h.createQuery("INSERT INTO strategies (app_id, version_id, name, description, enabled, begin_at, "
+                            + "end_at, upgrade_type, prompt_text, targeting, targeting_data, source_type, source_data, "
+                            + "channel, percentage, created_at, updated_at) VALUES (:app, :version, :name, :description, "
+                            + ":enabled, :begin, :end, :type, :prompt, :targeting, :targetingData, :sourceType, "
+                            + ":sourceData, :channel, :percentage, :now, :now) RETURNING id")
+                    .bind("app", app.id()).bindMap(columns(d)).bind("now", now).mapTo(Long.class).one();
+            writeRules(h, sid, d);
+            return sid;
+        });
+        CatalogSnapshot after = catalog.refresh();
+        Json.respond(ctx, 201, render(app, after, after.strategy(id).orElseThrow()));
+    }
+
+    private void patch(Context ctx) {
+        CatalogSnapshot snap = catalog.current();
+        App app = AdminApi.ownedApp(ctx, snap);
+        StrategyEntry existing = owned(ctx, app, snap);
+        JsonInput in = JsonInput.parse(AdminApi.body(ctx, maxBodyBytes), FIELDS);
+        Draft d = db.jdbi().withHandle(h -> validate(h, app, snap, in, existing));
+        db.jdbi().useTransaction(h -> {
+            h.createUpdate("UPDATE strategies SET version_id = :version, name = :name, description = :description, "
+                            + "enabled = :enabled, begin_at = :begin, end_at = :end, upgrade_type = :type, "
+                            + "prompt_text = :prompt, targeting = :targeting, targeting_data = :targetingData, "
+                            + "source_type = :sourceType, source_data = :sourceData, channel = :channel, "
+                            + "percentage = :percentage, updated_at = :now WHERE id = :id")
+                    .bindMap(columns(d)).bind("now", clock.millis()).bind("id", existing.id()).execute();
+            writeRules(h, existing.id(), d);
+        });
+        CatalogSnapshot after = catalog.refresh();
+        Json.respond(ctx, 200, render(app, after, after.strategy(existing.id()).orElseThrow()));
+    }
+
+    private void list(Context ctx) {
+        CatalogSnapshot snap = catalog.current();
+        App app = AdminApi.ownedApp(ctx, snap);
+        Json.respond(ctx, 200, Map.of("items", snap.strategies(app.id()).stream().map(s -> render(app, snap, s)).toList()));
+    }
+
+    private void get(Context ctx) {
+        CatalogSnapshot snap = catalog.current();
+        App app = AdminApi.ownedApp(ctx, snap);
+        Json.respond(ctx, 200, render(app, snap, owned(ctx, app, snap)));
+    }
+
+    private void delete(Context ctx) {
+        CatalogSnapshot snap = catalog.current();
+        App app = AdminApi.ownedApp(ctx, snap);
+        StrategyEntry s = owned(ctx, app, snap);
+        db.jdbi().useHandle(h -> h.createUpdate("UPDATE strategies SET deleted_at = :now, updated_at = :now WHERE id = :id")
+                .bind("now", clock.millis()).bind("id", s.id()).execute());
+        catalog.refresh();
+        ctx.status(204);
+    }
+
+    private static StrategyEntry owned(Context ctx, App app, CatalogSnapshot snap) {
+        String idText = ctx.pathParam("id");
+        long id;
+        try {
+            id = Long.parseLong(idText);
+        } catch (NumberFormatException e) {
+            throw AdminApiException.invalid("Strategy id must be a number; got '" + idText + "'.");
+        }
+        return snap.strategy(id).filter(s -> s.appId() == app.id())
+                .orElseThrow(() -> AdminApiException.notFound("App " + app.key() + " has no strategy " + idText + "."));
+    }
+
+    // ---- validation ------------------------------------------------------------------------------------------
+
+    private Draft validate(Handle h, App app, CatalogSnapshot snap, JsonInput in, StrategyEntry old) {
+        Strategy o = old == null ? null : old.rule();
+        long versionId;
+        if (in.has("versionId")) {
+            versionId = in.longValue("versionId");
+        } else if (o != null) {
+            versionId = o.version().id();
+        } else {
+            throw AdminApiException.invalid("Field 'versionId' is required: the id of the version this strategy offers.");
+        }
+        Version version = snap.version(versionId).filter(v -> v.appId() == app.id()).orElseThrow(() ->
+                AdminApiException.invalid("Version " + versionId + " is not a version of app " + app.key() + "."));
+
+        String name = in.has("name") ? in.requiredString("name", 128)
+                : old != null ? old.name() : "Release " + version.name();
+        String description = in.has("description") ? in.string("description", "", 1024) : old != null ? old.description() : "";
+        boolean enabled = in.has("enabled") ? in.bool("enabled") : o == null || o.enabled();
+        Instant begin = in.has("begin") ? instant(in, "begin") : o != null ? o.begin() : clock.instant();
+        Instant end = in.has("end") ? instant(in, "end") : o != null ? o.end() : FAR_FUTURE;
+        if (begin.isAfter(end)) {
+            throw AdminApiException.invalid("Field 'begin' (" + begin + ") is after 'end' (" + end + ").");
+        }
+        long upgradeType = in.has("upgradeType") ? in.longValue("upgradeType") : o != null ? o.upgradeType() : 1;
+        if (upgradeType < 0 || upgradeType > 3) {
+            throw AdminApiException.invalid("Field 'upgradeType' must be 0 (unknown), 1 (prompt), 2 (silent) or 3 (forced).");
+        }
+        String prompt = in.has("promptText") ? in.string("promptText", "", 4096)
+                : o != null ? o.promptText() : (version.releaseNote().isEmpty() ? version.description() : version.releaseNote());
+        if (prompt.length() > 4096) {
+            prompt = prompt.substring(0, 4096);
+        }
+
+        String[] targeting = in.has("targeting") ? targeting(h, app, in.raw("targeting"))
+                : o != null ? encode(o.targeting()) : new String[]{"all", "[]"};
+        boolean semver = app.kind().versionScheme() == AppKind.VersionScheme.SEMVER;
+        String[] source = in.has("source") ? source(app, snap, in.raw("source"), semver)
+                : o != null ? encode(o.source()) : new String[]{"all", "{}"};
+
+        String defaultChannel = version.release().semver() != null && version.preRelease()
+                ? ClientVersion.of(version.release().semver()).impliedChannel() : Channels.STABLE;
+        String channel = in.has("channel") ? Channels.normalize(in.requiredString("channel", 32))
+                : o != null && !in.has("versionId") ? o.channel() : defaultChannel;
+        if (!Channels.isValid(channel)) {
+            throw AdminApiException.invalid("Field 'channel' must be 1-32 characters of a-z, 0-9 and '-', e.g. stable or beta.");
+        }
+        if (version.preRelease() && channel.equals(Channels.STABLE)) {
+            throw AdminApiException.invalid("Version " + version.name() + " is a pre-release; publish it to a "
+                    + "pre-release channel such as '" + (defaultChannel.equals(Channels.STABLE) ? "beta" : defaultChannel)
+                    + "', not 'stable'.");
+        }
+        int percentage = in.has("percentage") ? percentage(in.raw("percentage")) : o != null ? o.percentage() : 10_000;
+
+        List<GrayDraft> gray = in.has("grayRules") ? grayRules(in.raw("grayRules"), o)
+                : o == null ? List.of() : o.grayRules().stream()
+                .map(g -> new GrayDraft(g.id(), g.enabled(), g.begin(), g.end(), g.limit())).toList();
+        List<FlowDraft> flow = in.has("flowRules") ? flowRules(in.raw("flowRules"), o)
+                : o == null ? List.of() : o.flowRules().stream()
+                .map(f -> new FlowDraft(f.id(), f.enabled(), HH_MM_SS.format(f.begin()), HH_MM_SS.format(f.end()),
+                        f.dimension().name().toLowerCase(Locale.ROOT), f.limit(), f.soft())).toList();
+        return new Draft(name, description, versionId, enabled, begin, end, (int) upgradeType, prompt, targeting[0],
+                targeting[1], source[0], source[1], channel, percentage, gray, flow);
+    }
+
+    private static Instant instant(JsonInput in, String field) {
+        String text = in.requiredString(field, 64);
+        try {
+            return java.time.OffsetDateTime.parse(text).toInstant();
+        } catch (DateTimeParseException e) {
+            throw AdminApiException.invalid("Field '" + field + "' must be an RFC 3339 time with offset, e.g. "
+                    + "2026-01-31T09:00:00Z; got '" + text + "'.");
+        }
+    }
+
+    private static Instant instant(JsonNode node, String field) {
+        if (node == null || !node.isTextual()) {
+            throw AdminApiException.invalid("Field '" + field + "' is required: an RFC 3339 time such as 2026-01-31T09:00:00Z.");
+        }
+        try {
+            return java.time.OffsetDateTime.parse(node.asText()).toInstant();
+        } catch (DateTimeParseException e) {
+            throw AdminApiException.invalid("Field '" + field + "' must be an RFC 3339 time with offset; got '" + node.asText() + "'.");
+        }
+    }
+
+    private static int percentage(JsonNode n) {
+        if (!n.isNumber()) {
+            throw AdminApiException.invalid("Field 'percentage' must be a number from 0 to 100 (e.g. 10 or 2.5).");
+        }
+        BigDecimal bp = n.decimalValue().movePointRight(2);
+        if (bp.compareTo(BigDecimal.ZERO) < 0 || bp.compareTo(BigDecimal.valueOf(10_000)) > 0 || bp.stripTrailingZeros().scale() > 0) {
+            throw AdminApiException.invalid("Field 'percentage' must be from 0 to 100 with at most two decimals; got " + n + ".");
+        }
+        return bp.intValueExact();
+    }
+
+    private static String[] targeting(Handle h, App app, JsonNode t) {
+        if (!t.isObject()) {
+            throw AdminApiException.invalid("Field 'targeting' must be an object such as {\"type\":\"all\"}, "
+                    + "{\"type\":\"groups\",\"groupIds\":[1]} or {\"type\":\"models\",\"modelKeys\":[\"m1\"]}.");
+        }
+        String type = t.path("type").asText("");
+        switch (type) {
+            case "all":
+                return new String[]{"all", "[]"};
+            case "groups": {
+                Set<Long> ids = new LinkedHashSet<>();
+                JsonNode list = t.path("groupIds");
+                if (!list.isArray() || list.isEmpty()) {
+                    throw AdminApiException.invalid("Targeting by groups needs a non-empty 'groupIds' array.");
+                }
+                for (JsonNode id : list) {
+                    if (!id.canConvertToLong() || !id.isIntegralNumber()) {
+                        throw AdminApiException.invalid("'groupIds' must hold group ids (numbers).");
+                    }
+                    long gid = id.asLong();
+                    boolean exists = h.createQuery("SELECT COUNT(*) FROM device_groups WHERE id = :id AND tenant_id = :t "
+                                    + "AND deleted_at IS NULL").bind("id", gid).bind("t", app.tenantId())
+                            .mapTo(Long.class).one() > 0;
+                    if (!exists) {
+                        throw AdminApiException.invalid("Unknown device group " + gid + "; create it under /api/admin/v1/device-groups first.");
+                    }
+                    ids.add(gid);
+                }
+                return new String[]{"groups", Json.MAPPER.valueToTree(ids).toString()};
+            }
+            case "models": {
+                Set<String> keys = new LinkedHashSet<>();
+                JsonNode list = t.path("modelKeys");
+                if (!list.isArray() || list.isEmpty()) {
+                    throw AdminApiException.invalid("Targeting by models needs a non-empty 'modelKeys' array.");
+                }
+                for (JsonNode k : list) {
+                    String key = k.asText("");
+                    boolean exists = h.createQuery("SELECT COUNT(*) FROM device_models WHERE model_key = :k AND tenant_id = :t "
+                                    + "AND deleted_at IS NULL").bind("k", key).bind("t", app.tenantId())
+                            .mapTo(Long.class).one() > 0;
+                    if (!k.isTextual() || !exists) {
+                        throw AdminApiException.invalid("Unknown device model '" + key + "'; create it under /api/admin/v1/device-models first.");
+                    }
+                    keys.add(key);
+                }
+                return new String[]{"models", Json.MAPPER.valueToTree(keys).toString()};
+            }
+            default:
+                throw AdminApiException.invalid("Field 'targeting.type' must be all, groups or models; got '" + type + "'.");
+        }
+    }
+
+    private static String[] source(App app, CatalogSnapshot snap, JsonNode s, boolean semver) {
+        if (!s.isObject()) {
+            throw AdminApiException.invalid("Field 'source' must be an object such as {\"type\":\"all\"}, "
+                    + "{\"type\":\"listed\",\"versionIds\":[3,4]} or {\"type\":\"range\",\"from\":..,\"to\":..}.");
+        }
+        String type = s.path("type").asText("");
+        switch (type) {
+            case "all":
+                return new String[]{"all", "{}"};
+            case "listed": {
+                JsonNode list = s.path("versionIds");
+                if (!list.isArray() || list.isEmpty()) {
+                    throw AdminApiException.invalid("A listed source restriction needs a non-empty 'versionIds' array.");
+                }
+                Set<Long> ids = new LinkedHashSet<>();
+                for (JsonNode id : list) {
+                    long vid = id.asLong(-1);
+                    if (!id.isIntegralNumber() || snap.version(vid).filter(v -> v.appId() == app.id()).isEmpty()) {
+                        throw AdminApiException.invalid("Source version " + id + " is not a version of app " + app.key() + ".");
+                    }
+                    ids.add(vid);
+                }
+                return new String[]{"listed", "{\"versionIds\":" + Json.MAPPER.valueToTree(ids) + "}"};
+            }
+            case "range": {
+                ClientVersion from = bound(s.get("from"), semver, "from");
+                ClientVersion to = bound(s.get("to"), semver, "to");
+                if (from == null && to == null) {
+                    throw AdminApiException.invalid("A source range needs 'from', 'to' or both.");
+                }
+                if (from != null && to != null && dev.upshift.core.rollout.ReleaseVersion.ORDER.compare(
+                        new dev.upshift.core.rollout.ReleaseVersion(0, from.code(), from.semver(), "", "", false),
+                        new dev.upshift.core.rollout.ReleaseVersion(0, to.code(), to.semver(), "", "", false)) > 0) {
+                    throw AdminApiException.invalid("Source range 'from' is above 'to'.");
+                }
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("from", from == null ? null : semver ? from.semver().canonical() : (Object) from.code());
+                m.put("to", to == null ? null : semver ? to.semver().canonical() : (Object) to.code());
+                return new String[]{"range", Json.MAPPER.valueToTree(m).toString()};
+            }
+            default:
+                throw AdminApiException.invalid("Field 'source.type' must be all, listed or range; got '" + type + "'.");
+        }
+    }
+
+    private static ClientVersion bound(JsonNode n, boolean semver, String field) {
+        if (n == null || n.isNull()) {
+            return null;
+        }
+        if (semver) {
+            SemVer.ParseResult p = SemVer.parse(n.asText());
+            if (!n.isTextual() || p.version() == null) {
+                throw AdminApiException.invalid("Source range '" + field + "' must be a SemVer version; got " + n + ".");
+            }
+            return ClientVersion.of(p.version());
+        }
+        if (!n.isIntegralNumber() || n.asLong() <= 0) {
+            throw AdminApiException.invalid("Source range '" + field + "' must be a positive version code; got " + n + ".");
+        }
+        return ClientVersion.ofCode(n.asLong());
+    }
+
+    private static List<GrayDraft> grayRules(JsonNode list, Strategy old) {
+        if (!list.isArray()) {
+            throw AdminApiException.invalid("Field 'grayRules' must be an array of {begin, end, limit, enabled}.");
+        }
+        Set<Long> known = new HashSet<>();
+        if (old != null) {
+            old.grayRules().forEach(g -> known.add(g.id()));
+        }
+        List<GrayDraft> out = new ArrayList<>();
+        int i = 0;
+        for (JsonNode g : list) {
+            String where = "grayRules[" + i++ + "]";
+            if (!g.isObject()) {
+                throw AdminApiException.invalid(where + " must be an object.");
+            }
+            Long id = g.hasNonNull("id") ? g.get("id").asLong() : null;
+            if (id != null && !known.contains(id)) {
+                throw AdminApiException.invalid(where + ".id " + id + " is not a gray rule of this strategy.");
+            }
+            Instant begin = instant(g.get("begin"), where + ".begin");
+            Instant end = instant(g.get("end"), where + ".end");
+            if (!begin.isBefore(end)) {
+                throw AdminApiException.invalid(where + ": begin must be before end.");
+            }
+            JsonNode limit = g.get("limit");
+            if (limit == null || !limit.isIntegralNumber() || limit.asLong() < 0) {
+                throw AdminApiException.invalid(where + ".limit must be the number of distinct devices to admit (0 or more).");
+            }
+            boolean enabled = !g.has("enabled") || g.get("enabled").asBoolean(true);
+            out.add(new GrayDraft(id, enabled, begin, end, limit.asLong()));
+        }
+        List<GrayDraft> on = out.stream().filter(GrayDraft::enabled).sorted((a, b) -> a.begin().compareTo(b.begin())).toList();
+        for (int k = 1; k < on.size(); k++) {
+            if (!on.get(k).begin().isAfter(on.get(k - 1).end())) {
+                throw AdminApiException.invalid("Enabled gray windows overlap: " + on.get(k - 1).begin() + ".." + on.get(k - 1).end()
+                        + " and " + on.get(k).begin() + ".." + on.get(k).end() + ". Windows must follow each other.");
+            }
+        }
+        return out;
+    }
+
+    private static List<FlowDraft> flowRules(JsonNode list, Strategy old) {
+        if (!list.isArray()) {
+            throw AdminApiException.invalid("Field 'flowRules' must be an array of {begin, end, dimension, limit, soft, enabled}.");
+        }
+        Set<Long> known = new HashSet<>();
+        if (old != null) {
+            old.flowRules().forEach(f -> known.add(f.id()));
+        }
+        List<FlowDraft> out = new ArrayList<>();
+        int i = 0;
+        for (JsonNode f : list) {
+            String where = "flowRules[" + i++ + "]";
+            if (!f.isObject()) {
+                throw AdminApiException.invalid(where + " must be an object.");
+            }
+            Long id = f.hasNonNull("id") ? f.get("id").asLong() : null;
+            if (id != null && !known.contains(id)) {
+                throw AdminApiException.invalid(where + ".id " + id + " is not a flow rule of this strategy.");
+            }
+            String begin = time(f.path("begin").asText("00:00:00"), where + ".begin");
+            String end = time(f.path("end").asText("23:59:59"), where + ".end");
+            String dim = f.path("dimension").asText("");
+            if (!List.of("second", "minute", "hour", "day").contains(dim)) {
+                throw AdminApiException.invalid(where + ".dimension must be second, minute, hour or day.");
+            }
+            JsonNode limit = f.get("limit");
+            if (limit == null || !limit.isIntegralNumber() || limit.asLong() < 0) {
+                throw AdminApiException.invalid(where + ".limit must be the number of offers per " + dim + " (0 or more).");
+            }
+            out.add(new FlowDraft(id, !f.has("enabled") || f.get("enabled").asBoolean(true), begin, end, dim,
+                    limit.asLong(), f.path("soft").asBoolean(false)));
+        }
+        return out;
+    }
+
+    private static String time(String text, String where) {
+        try {
+            return HH_MM_SS.format(LocalTime.parse(text));
+        } catch (DateTimeParseException e) {
+            throw AdminApiException.invalid(where + " must be a time of day HH:mm:ss (UTC); got '" + text + "'.");
+        }
+    }
+
+    private static String[] encode(Strategy.Targeting t) {
+        Map<String, Object> m = StrategyCodec.render(t);
+        Object list = m.getOrDefault("groupIds", m.getOrDefault("modelKeys", List.of()));
+        return new String[]{(String) m.get("type"), Json.MAPPER.valueToTree(list).toString()};
+    }
+
+    private static String[] encode(Strategy.SourceRestriction s) {
+        Map<String, Object> m = new LinkedHashMap<>(StrategyCodec.render(s));
+        String type = (String) m.remove("type");
+        return new String[]{type, Json.MAPPER.valueToTree(m).toString()};
+    }
+
+    private static Map<String, Object> columns(Draft d) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("version", d.versionId());
+        m.put("name", d.name());
+        m.put("description", d.description());
+        m.put("enabled", d.enabled() ? 1 : 0);
+        m.put("begin", d.begin().toEpochMilli());
+        m.put("end", d.end().toEpochMilli());
+        m.put("type", d.upgradeType());
+        m.put("prompt", d.promptText());
+        m.put("targeting", d.targeting());
+        m.put("targetingData", d.targetingData());
+        m.put("sourceType", d.sourceType());
+        m.put("sourceData", d.sourceData());
+        m.put("channel", d.channel());
+        m.put("percentage", d.percentage());
+        return m;
+    }
+
+    private static void writeRules(Handle h, long strategyId, Draft d) {
+        long now = System.currentTimeMillis();
+        Set<Long> keepGray = new HashSet<>();
+        for (GrayDraft g : d.gray()) {
+            if (g.id() != null) {
+                keepGray.add(g.id());
+                h.createUpdate("UPDATE gray_rules SET enabled = :e, begin_at = :b, end_at = :end, device_limit = :l WHERE id = :id")
+                        .bind("e", g.enabled() ? 1 : 0).bind("b", g.begin().toEpochMilli()).bind("end", g.end().toEpochMilli())
+                        .bind("l", g.limit()).bind("id", g.id()).execute();
+            } else {
+                keepGray.add(h.createQuery("INSERT INTO gray_rules (strategy_id, enabled, begin_at, end_at, device_limit) "
+                                + "VALUES (:s, :e, :b, :end, :l) RETURNING id")
+                        .bind("s", strategyId).bind("e", g.enabled() ? 1 : 0).bind("b", g.begin().toEpochMilli())
+                        .bind("end", g.end().toEpochMilli()).bind("l", g.limit()).mapTo(Long.class).one());
+            }
+        }
+        List<Long> grayIds = h.createQuery("SELECT id FROM gray_rules WHERE strategy_id = :s AND deleted_at IS NULL")
+                .bind("s", strategyId).mapTo(Long.class).list();
+        for (Long id : grayIds) {
+            if (!keepGray.contains(id)) {
+                h.createUpdate("UPDATE gray_rules SET deleted_at = :now WHERE id = :id").bind("now", now).bind("id", id).execute();
+            }
+        }
+        Set<Long> keepFlow = new HashSet<>();
+        for (FlowDraft f : d.flow()) {
+            if (f.id() != null) {
+                keepFlow.add(f.id());
+                h.createUpdate("UPDATE flow_rules SET enabled = :e, begin_time = :b, end_time = :end, dimension = :dim, "
+                                + "rule_limit = :l, soft = :soft WHERE id = :id")
+                        .bind("e", f.enabled() ? 1 : 0).bind("b", f.begin()).bind("end", f.end()).bind("dim", f.dimension())
+                        .bind("l", f.limit()).bind("soft", f.soft() ? 1 : 0).bind("id", f.id()).execute();
+            } else {
+                keepFlow.add(h.createQuery("INSERT INTO flow_rules (strategy_id, enabled, begin_time, end_time, dimension, "
+                                + "rule_limit, soft) VALUES (:s, :e, :b, :end, :dim, :l, :soft) RETURNING id")
+                        .bind("s", strategyId).bind("e", f.enabled() ? 1 : 0).bind("b", f.begin()).bind("end", f.end())
+                        .bind("dim", f.dimension()).bind("l", f.limit()).bind("soft", f.soft() ? 1 : 0)
+                        .mapTo(Long.class).one());
+            }
+        }
+        List<Long> flowIds = h.createQuery("SELECT id FROM flow_rules WHERE strategy_id = :s AND deleted_at IS NULL")
+                .bind("s", strategyId).mapTo(Long.class).list();
+        for (Long id : flowIds) {
+            if (!keepFlow.contains(id)) {
+                h.createUpdate("UPDATE flow_rules SET deleted_at = :now WHERE id = :id").bind("now", now).bind("id", id).execute();
+            }
+        }
+    }
+
+    // ---- rendering -------------------------------------------------------------------------------------------
+
+    Map<String, Object> render(App app, CatalogSnapshot snap, StrategyEntry e) {
+        Strategy s = e.rule();
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", s.id());
+        m.put("appKey", app.key());
+        m.put("versionId", s.version().id());
+        m.put("versionName", snap.version(s.version().id()).map(Version::name).orElse(""));
+        m.put("name", e.name());
+        m.put("description", e.description());
+        m.put("enabled", s.enabled());
+        m.put("begin", s.begin().toString());
+        m.put("end", s.end().toString());
+        m.put("upgradeType", s.upgradeType());
+        m.put("promptText", s.promptText());
+        m.put("targeting", StrategyCodec.render(s.targeting()));
+        m.put("source", StrategyCodec.render(s.source()));
+        m.put("channel", s.channel());
+        m.put("percentage", BigDecimal.valueOf(s.percentage()).movePointLeft(2).stripTrailingZeros());
+        List<Map<String, Object>> gray = new ArrayList<>();
+        for (GrayRule g : s.grayRules()) {
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("id", g.id());
+            r.put("enabled", g.enabled());
+            r.put("begin", g.begin().toString());
+            r.put("end", g.end().toString());
+            r.put("limit", g.limit());
+            r.put("admitted", counters.admittedCount(g.id()));
+            gray.add(r);
+        }
+        m.put("grayRules", gray);
+        List<Map<String, Object>> flow = new ArrayList<>();
+        for (FlowRule f : s.flowRules()) {
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("id", f.id());
+            r.put("enabled", f.enabled());
+            r.put("begin", HH_MM_SS.format(f.begin()));
+            r.put("end", HH_MM_SS.format(f.end()));
+            r.put("dimension", f.dimension().name().toLowerCase(Locale.ROOT));
+            r.put("limit", f.limit());
+            r.put("soft", f.soft());
+            flow.add(r);
+        }
+        m.put("flowRules", flow);
+        m.put("createdAt", Sql.rfc3339(e.createdAt()));
+        m.put("updatedAt", Sql.rfc3339(e.updatedAt()));
+        return m;
+    }
+}

@@ -1,0 +1,116 @@
+package dev.upshift.server.protocol.upgradelink;
+
+import dev.upshift.core.kind.AppKind;
+import dev.upshift.core.protocol.UpgradeLinkCode;
+import dev.upshift.core.rollout.ClientVersion;
+import dev.upshift.core.rollout.Decision;
+import dev.upshift.server.catalog.App;
+import dev.upshift.server.catalog.CatalogSnapshot;
+import dev.upshift.server.catalog.CatalogStore;
+import dev.upshift.server.catalog.Version;
+import dev.upshift.server.catalog.VersionFile;
+import dev.upshift.server.db.Sql;
+import dev.upshift.server.http.Json;
+import dev.upshift.server.rollout.UpdateChecks;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * {@code GET /v1/tauri/upgrade}: the Tauri v2 updater's dynamic endpoint, configured in {@code tauri.conf.json} as
+ * {@code .../v1/tauri/upgrade?tauriKey=K&versionName={{current_version}}&target={{target}}&arch={{arch}}&bundle_type={{bundle_type}}}
+ * with header {@code X-AccessKey}.
+ *
+ * <p>An update is HTTP 200 with the bare updater JSON {@code {version, pub_date, url, signature, notes, upgradeType}}
+ * (no envelope; Tauri passes extra fields to the app as raw JSON); no update is HTTP 204 with no body; errors are
+ * the usual JSON error with a 4xx/5xx status, which Tauri reports as a failed check.
+ *
+ * <p>Which file: the update bundle if the version has one, else the install package. With {@code bundle_type}
+ * (appimage, deb, rpm, app, msi, nsis) only a file of that format is offered; if the offered version has none,
+ * the answer is 204, because installing another format (an AppImage over a .deb install) would break the app.
+ */
+public final class TauriUpdaterEndpoint {
+    private static final Map<String, List<String>> BUNDLE_SUFFIXES = Map.of(
+            "appimage", List.of(".appimage", ".appimage.tar.gz"),
+            "deb", List.of(".deb"),
+            "rpm", List.of(".rpm"),
+            "app", List.of(".app.tar.gz"),
+            "msi", List.of(".msi", ".msi.zip"),
+            "nsis", List.of("-setup.exe", ".nsis.zip", ".exe"));
+
+    private final CatalogStore catalog;
+    private final UpdateChecks checks;
+    private final DownloadLinks links;
+
+    public TauriUpdaterEndpoint(CatalogStore catalog, UpdateChecks checks, DownloadLinks links) {
+        this.catalog = catalog;
+        this.checks = checks;
+        this.links = links;
+    }
+
+    public void register(RoutesConfig r) {
+        r.get("/v1/tauri/upgrade", this::handle);
+    }
+
+    private void handle(Context ctx) {
+        CatalogSnapshot snap = catalog.current();
+        AppKind kind = AppKind.TAURI;
+        String appKey = FeedQuery.required(ctx, kind.keyField());
+        ClientVersion current = ClientVersion.of(FeedQuery.semver("versionName", FeedQuery.required(ctx, "versionName")));
+        String target = FeedQuery.choice(ctx, kind, "target", kind.platforms());
+        String arch = FeedQuery.choice(ctx, kind, "arch", kind.arches());
+        String bundleType = FeedQuery.optional(ctx, "bundle_type");
+        if (bundleType != null) {
+            bundleType = bundleType.toLowerCase(Locale.ROOT);
+            if (!bundleType.equals("unknown") && !BUNDLE_SUFFIXES.containsKey(bundleType)) {
+                throw new ClientApiException(UpgradeLinkCode.INVALID_PARAMETER, "Parameter bundle_type must be one of "
+                        + String.join(", ", BUNDLE_SUFFIXES.keySet().stream().sorted().toList()) + " or unknown");
+            }
+        }
+        ClientVersion appointed = FeedQuery.appointed(ctx);
+        App app = ClientCall.feedApp(ctx, snap, kind, appKey);
+
+        UpdateChecks.Outcome outcome = checks.check(snap, app, new UpdateChecks.Request(current, appointed, target, arch,
+                FeedQuery.optional(ctx, "channel"), FeedQuery.optional(ctx, "devKey"), FeedQuery.optional(ctx, "devModelKey")));
+        if (outcome.decision() instanceof Decision.FlowLimited limited) {
+            ctx.header("Retry-After", Long.toString(UpgradeEndpoint.retryAfterSeconds(limited)));
+            throw new ClientApiException(UpgradeLinkCode.FLOW_LIMITED, "Too many update checks for this release right now; retry later");
+        }
+        Optional<VersionFile> file = outcome.isOffer() ? pick(outcome.offered(), bundleType) : Optional.empty();
+        if (file.isEmpty()) {
+            ctx.status(204);
+            return;
+        }
+        Version v = outcome.offered();
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("version", v.name());
+        body.put("pub_date", Sql.rfc3339(v.createdAt()));
+        body.put("url", links.download(app, v, file.get().role()));
+        body.put("signature", v.signature());
+        body.put("notes", outcome.offer().strategy().promptText());
+        body.put("upgradeType", outcome.offer().strategy().upgradeType());
+        Json.respond(ctx, 200, body);
+    }
+
+    static Optional<VersionFile> pick(Version v, String bundleType) {
+        Optional<VersionFile> update = v.file("update");
+        Optional<VersionFile> install = v.file("install");
+        if (bundleType == null || bundleType.equals("unknown")) {
+            return update.or(() -> install);
+        }
+        List<String> suffixes = BUNDLE_SUFFIXES.get(bundleType);
+        for (Optional<VersionFile> f : List.of(update, install)) {
+            if (f.isPresent()) {
+                String name = f.get().fileName().toLowerCase(Locale.ROOT);
+                if (suffixes.stream().anyMatch(name::endsWith)) {
+                    return f;
+                }
+            }
+        }
+        return Optional.empty();
+    }
+}

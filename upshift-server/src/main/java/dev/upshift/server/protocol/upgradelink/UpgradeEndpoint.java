@@ -1,0 +1,154 @@
+package dev.upshift.server.protocol.upgradelink;
+
+import dev.upshift.core.kind.AppKind;
+import dev.upshift.core.protocol.UpgradeLinkCode;
+import dev.upshift.core.rollout.ClientVersion;
+import dev.upshift.core.rollout.Decision;
+import dev.upshift.core.rollout.Strategy;
+import dev.upshift.server.catalog.App;
+import dev.upshift.server.catalog.CatalogStore;
+import dev.upshift.server.catalog.Version;
+import dev.upshift.server.catalog.VersionFile;
+import dev.upshift.server.catalog.VersionPatch;
+import dev.upshift.server.http.Json;
+import dev.upshift.server.rollout.UpdateChecks;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * {@code POST /v1/{url,file,apk,configuration,win,mac,lnx}/upgrade}: "is there a newer version for me?", signed.
+ *
+ * <p>Request: {@code <kind>Key}, {@code versionCode} (positive), optional {@code appointVersionCode},
+ * {@code devModelKey}, {@code devKey}; win/mac/lnx also {@code arch} (as in UpgradeLink, a missing arch matches no
+ * version, so the answer is "already latest"); apk also {@code patchAlgo}. Upshift also reads an optional
+ * {@code channel}.
+ *
+ * <p>Answers: an offer is code 200 with the kind's {@code data}; nothing to offer is code 0 with the same
+ * {@code data} object, every field zero-valued ({@code ""}, {@code 0}, {@code null} content), because deployed
+ * SDKs deserialise that shape; an exhausted hard flow limit is 429001 with {@code Retry-After}.
+ */
+public final class UpgradeEndpoint {
+    static final String LATEST_MSG = "Already latest version";
+    static final String LATEST_DOCS = "It's already the latest version and no upgrade is required";
+    static final String OFFER_MSG = "New version obtained";
+
+    private final CatalogStore catalog;
+    private final ClientCall calls;
+    private final UpdateChecks checks;
+    private final DownloadLinks links;
+
+    public UpgradeEndpoint(CatalogStore catalog, ClientCall calls, UpdateChecks checks, DownloadLinks links) {
+        this.catalog = catalog;
+        this.calls = calls;
+        this.checks = checks;
+        this.links = links;
+    }
+
+    public void register(RoutesConfig r) {
+        for (AppKind kind : List.of(AppKind.URL, AppKind.FILE, AppKind.APK, AppKind.CONFIGURATION, AppKind.WIN,
+                AppKind.MAC, AppKind.LNX)) {
+            r.post("/v1/" + kind.wireName() + "/upgrade", ctx -> handle(kind, ctx));
+        }
+    }
+
+    private void handle(AppKind kind, Context ctx) {
+        ClientCall.Signed call = calls.authenticate(ctx, catalog.current());
+        ClientRequest body = call.body();
+        String appKey = body.requiredString(kind.keyField());
+        long code = body.requiredPositiveLong("versionCode");
+        long appointed = body.optionalNonNegativeLong("appointVersionCode");
+        String arch = "";
+        if (kind.hasArch()) {
+            String given = body.optionalString("arch");
+            if (given != null && !kind.arches().contains(given)) {
+                throw new ClientApiException(UpgradeLinkCode.INVALID_PARAMETER,
+                        "Parameter arch must be one of " + String.join(", ", kind.arches()) + "; got '" + given + "'");
+            }
+            arch = given == null ? "\u0000none" : given; // no arch matches no version, as in UpgradeLink
+        }
+        long patchAlgo = kind == AppKind.APK ? body.optionalNonNegativeLong("patchAlgo") : 0;
+        String channel = body.optionalString("channel");
+        App app = ClientCall.ownedApp(call, kind, appKey);
+
+        UpdateChecks.Outcome outcome = checks.check(call.catalog(), app, new UpdateChecks.Request(
+                ClientVersion.ofCode(code), appointed > 0 ? ClientVersion.ofCode(appointed) : null, "", arch, channel,
+                body.optionalString("devKey"), body.optionalString("devModelKey")));
+        String shownArch = arch.startsWith("\u0000") ? "" : arch;
+        if (outcome.decision() instanceof Decision.FlowLimited limited) {
+            ctx.header("Retry-After", Long.toString(retryAfterSeconds(limited)));
+            throw new ClientApiException(UpgradeLinkCode.FLOW_LIMITED,
+                    "Too many update checks for this release right now; retry later");
+        }
+        if (!outcome.isOffer()) {
+            ClientCall.respond(ctx, UpgradeLinkCode.OK, LATEST_MSG, LATEST_DOCS, data(kind, app, null, null, shownArch, 0, null));
+            return;
+        }
+        Strategy s = outcome.offer().strategy();
+        Optional<VersionPatch> patch = patchAlgo > 0
+                ? call.catalog().versionByCode(app.id(), "", "", code)
+                .flatMap(installed -> call.catalog().patch(outcome.offered().id(), installed.id(), (int) patchAlgo))
+                : Optional.empty();
+        ClientCall.respond(ctx, UpgradeLinkCode.FOUND, OFFER_MSG, "",
+                data(kind, app, outcome.offered(), s, shownArch, patchAlgo, patch.orElse(null)));
+    }
+
+    static long retryAfterSeconds(Decision.FlowLimited limited) {
+        long length = limited.rule().dimension().length().getSeconds();
+        long now = Instant.now().getEpochSecond();
+        return Math.max(1, length - Math.floorMod(now, length));
+    }
+
+    /** The kind's data object; with {@code v == null}, every field zero-valued (the "already latest" shape). */
+    private Map<String, Object> data(AppKind kind, App app, Version v, Strategy s, String arch, long patchAlgo,
+                                     VersionPatch patch) {
+        Map<String, Object> d = new LinkedHashMap<>();
+        boolean offer = v != null;
+        Optional<VersionFile> file = offer ? v.primaryFile() : Optional.empty();
+        d.put(kind.keyField(), offer ? app.key() : "");
+        if (kind == AppKind.APK || kind.hasArch()) {
+            d.put("packageName", offer ? app.packageName() : "");
+        }
+        d.put("versionName", offer ? v.name() : "");
+        d.put("versionCode", offer ? v.code() : 0L);
+        switch (kind) {
+            case URL -> d.put("urlPath", offer ? v.urlPath() : "");
+            case CONFIGURATION -> { }
+            default -> {
+                d.put("urlPath", file.map(f -> links.download(app, v, f.role())).orElse(""));
+                d.put("urlFileSize", file.map(VersionFile::size).orElse(0L));
+                if (kind != AppKind.FILE) {
+                    d.put("urlFileMd5", file.map(VersionFile::md5).orElse(""));
+                }
+            }
+        }
+        if (kind == AppKind.APK) {
+            d.put("patchAlgo", patch != null ? patchAlgo : 0L);
+            d.put("patchUrlPath", patch != null ? links.patch(app, patch) : "");
+            d.put("patchUrlFileSize", patch != null ? patch.file().size() : 0L);
+            d.put("patchUrlFileMd5", patch != null ? patch.file().md5() : "");
+        }
+        d.put("upgradeType", offer ? s.upgradeType() : 0);
+        d.put("promptUpgradeContent", offer ? s.promptText() : "");
+        if (kind == AppKind.CONFIGURATION) {
+            d.put("content", offer ? content(v) : null);
+        }
+        if (kind.hasArch()) {
+            d.put("arch", offer ? v.arch() : "");
+        }
+        return d;
+    }
+
+    private static Object content(Version v) {
+        try {
+            return v.content() == null ? null : Json.MAPPER.readTree(v.content());
+        } catch (IOException e) {
+            throw new IllegalStateException("stored configuration content of version " + v.id() + " is not JSON", e);
+        }
+    }
+}

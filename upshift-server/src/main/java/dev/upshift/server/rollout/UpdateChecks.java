@@ -1,0 +1,77 @@
+package dev.upshift.server.rollout;
+
+import dev.upshift.core.rollout.ClientVersion;
+import dev.upshift.core.rollout.Decision;
+import dev.upshift.core.rollout.RolloutCounters;
+import dev.upshift.core.rollout.RolloutEngine;
+import dev.upshift.core.rollout.RolloutQuery;
+import dev.upshift.server.catalog.App;
+import dev.upshift.server.catalog.CatalogSnapshot;
+import dev.upshift.server.catalog.Version;
+import java.time.Clock;
+import java.util.Optional;
+
+/**
+ * The neutral half of every update check, shared by all wire formats: turn what the client said into a
+ * {@link RolloutQuery} (resolving its installed version and its device groups from the snapshot), run the engine,
+ * and record the facts asynchronously. Protocol adapters only parse requests and render {@link Outcome}s.
+ */
+public final class UpdateChecks {
+    private final RolloutCounters counters;
+    private final CheckEventLog events;
+    private final Clock clock;
+
+    public UpdateChecks(RolloutCounters counters, CheckEventLog events, Clock clock) {
+        this.counters = counters;
+        this.events = events;
+        this.clock = clock;
+    }
+
+    /** What the client said about itself, in neutral terms. */
+    public record Request(ClientVersion current, ClientVersion appointed, String platform, String arch, String channel,
+                          String deviceKey, String deviceModel) {
+    }
+
+    /** The decision, with the catalog version when one is offered. */
+    public record Outcome(Decision decision, Version offered) {
+        public boolean isOffer() {
+            return decision instanceof Decision.Offer;
+        }
+
+        public Decision.Offer offer() {
+            return (Decision.Offer) decision;
+        }
+    }
+
+    public Outcome check(CatalogSnapshot snap, App app, Request r) {
+        Optional<Version> installed = r.current().semver() != null
+                ? snap.versionByIdentity(app.id(), r.platform(), r.arch(), r.current().semver().canonical())
+                : snap.versionByCode(app.id(), r.platform(), r.arch(), r.current().code());
+        String channel = r.channel() != null ? r.channel() : r.current().impliedChannel();
+        RolloutQuery q = new RolloutQuery(r.current(), installed.map(Version::id).orElse(null), r.appointed(),
+                r.platform(), r.arch(), channel, r.deviceKey(), r.deviceModel(),
+                snap.groupsOf(app.tenantId(), r.deviceKey()), clock.instant());
+        Decision d = RolloutEngine.decide(snap.rules(app.id()), q, counters);
+        Version offered = null;
+        Long strategyId = null;
+        String outcome;
+        if (d instanceof Decision.Offer o) {
+            offered = snap.version(o.version().id()).orElseThrow();
+            strategyId = o.strategy().id();
+            outcome = "offered";
+        } else if (d instanceof Decision.FlowLimited f) {
+            strategyId = f.strategy().id();
+            outcome = "limited";
+        } else {
+            outcome = "latest";
+        }
+        long now = q.now().toEpochMilli();
+        events.record(new CheckEventLog.Fact(app.tenantId(), app.id(), "checked", r.current().code(), null, strategyId,
+                q.deviceKey(), q.deviceModel(), r.platform(), r.arch(), outcome, now));
+        if (offered != null) {
+            events.record(new CheckEventLog.Fact(app.tenantId(), app.id(), "offered", r.current().code(), offered.id(),
+                    strategyId, q.deviceKey(), q.deviceModel(), r.platform(), r.arch(), outcome, now));
+        }
+        return new Outcome(d, offered);
+    }
+}
