@@ -178,7 +178,8 @@ public final class StrategyAdmin {
                 : old != null ? old.name() : "Release " + version.name();
         String description = in.has("description") ? in.string("description", "", 1024) : old != null ? old.description() : "";
         boolean enabled = in.has("enabled") ? in.bool("enabled") : o == null || o.enabled();
-        Instant begin = in.has("begin") ? instant(in, "begin") : o != null ? o.begin() : clock.instant();
+        Instant begin = in.has("begin") ? instant(in, "begin") : o != null ? o.begin()
+                : clock.instant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
         Instant end = in.has("end") ? instant(in, "end") : o != null ? o.end() : FAR_FUTURE;
         if (begin.isAfter(end)) {
             throw AdminApiException.invalid("Field 'begin' (" + begin + ") is after 'end' (" + end + ").");

@@ -73,6 +73,11 @@ final class AdminClient {
         return send(HttpRequest.newBuilder(uri(path)).GET());
     }
 
+    JsonNode patch(String path, Map<String, Object> body) {
+        return send(HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
+                .method("PATCH", HttpRequest.BodyPublishers.ofByteArray(Json.bytes(body))));
+    }
+
     JsonNode delete(String path) {
         return send(HttpRequest.newBuilder(uri(path)).DELETE());
     }
