@@ -94,10 +94,7 @@ public final class ElectronFeedEndpoint {
         if (channel == null && channelFromFile != null && !Channels.normalize(channelFromFile).equals(Channels.STABLE)) {
             channel = channelFromFile;
         }
-        String device = FeedQuery.optional(ctx, "devKey");
-        if (device == null) {
-            device = ctx.header("x-user-staging-id");
-        }
+        String device = UpgradeEndpoint.deviceKey(FeedQuery.optional(ctx, "devKey"), ctx);
         App app = ClientCall.feedApp(ctx, snap, kind, appKey);
 
         UpdateChecks.Outcome outcome = checks.check(snap, app, new UpdateChecks.Request(current, appointed, platform,

@@ -78,7 +78,7 @@ public final class UpgradeEndpoint {
 
         UpdateChecks.Outcome outcome = checks.check(call.catalog(), app, new UpdateChecks.Request(
                 ClientVersion.ofCode(code), appointed > 0 ? ClientVersion.ofCode(appointed) : null, "", arch, channel,
-                body.optionalString("devKey"), body.optionalString("devModelKey")));
+                deviceKey(body.optionalString("devKey"), ctx), body.optionalString("devModelKey")));
         String shownArch = arch.startsWith("\u0000") ? "" : arch;
         if (outcome.decision() instanceof Decision.FlowLimited limited) {
             ctx.header("Retry-After", Long.toString(retryAfterSeconds(limited)));
@@ -96,6 +96,18 @@ public final class UpgradeEndpoint {
                 : Optional.empty();
         ClientCall.respond(ctx, UpgradeLinkCode.FOUND, OFFER_MSG, "",
                 data(kind, app, outcome.offered(), s, shownArch, patchAlgo, patch.orElse(null)));
+    }
+
+    /**
+     * The device identity: {@code devKey} if the client sent one, else the {@code x-user-staging-id} header
+     * (electron-updater sends a stable per-installation UUID with every request), else none.
+     */
+    static String deviceKey(String devKey, Context ctx) {
+        if (devKey != null && !devKey.isEmpty()) {
+            return devKey;
+        }
+        String staging = ctx.header("x-user-staging-id");
+        return staging == null || staging.isEmpty() || staging.length() > 128 ? null : staging;
     }
 
     static long retryAfterSeconds(Decision.FlowLimited limited) {
