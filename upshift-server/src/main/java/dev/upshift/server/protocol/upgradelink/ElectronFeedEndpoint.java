@@ -160,8 +160,11 @@ public final class ElectronFeedEndpoint {
         }
         Version v = snap.version(id).filter(x -> x.appId() == app.id()).orElseThrow(() ->
                 new ClientApiException(UpgradeLinkCode.NOT_FOUND, "This app has no version with id " + id));
-        VersionFile f = v.file(ctx.pathParam("role")).orElseThrow(() ->
-                new ClientApiException(UpgradeLinkCode.NOT_FOUND, "Version " + v.name() + " has no " + ctx.pathParam("role") + " file"));
+        // The name must be the file's own: electron-updater probes "<file>.blockmap" before a differential
+        // download, and answering that with the installer would make it download everything twice.
+        VersionFile f = v.file(ctx.pathParam("role")).filter(x -> x.fileName().equals(ctx.pathParam("fileName")))
+                .orElseThrow(() -> new ClientApiException(UpgradeLinkCode.NOT_FOUND, "Version " + v.name()
+                        + " has no " + ctx.pathParam("role") + " file named '" + ctx.pathParam("fileName") + "'"));
         Path path = artifacts.localPath(f.sha256()).orElseThrow(() ->
                 new ClientApiException(UpgradeLinkCode.DATA_CHECK, "The file of version " + v.name() + " is missing from storage"));
         if (FileResponder.serve(ctx, path, f, head) == FileResponder.Outcome.FULL) {
