@@ -371,16 +371,20 @@ public final class VersionAdmin {
         }
         String fileName = Optional.ofNullable(ctx.queryParam("fileName")).orElse(app.name() + "-" + v.name());
         validateFileName(fileName);
-        StoredBlob blob = receive(ctx);
-        Optional<VersionFile> existing = v.file(role);
-        if (existing.isPresent()) {
-            if (!existing.get().sha256().equals(blob.sha256())) {
-                throw AdminApiException.conflict("Version " + v.name() + " already has a different " + role
-                        + " artifact (sha256 " + existing.get().sha256() + "). Artifacts are immutable: publish a new "
-                        + "version instead.");
+        StoredBlob blob;
+        try (ArtifactStore.Staged staged = receive(ctx)) {
+            blob = staged.blob();
+            Optional<VersionFile> existing = v.file(role);
+            if (existing.isPresent()) {
+                if (!existing.get().sha256().equals(blob.sha256())) {
+                    throw AdminApiException.conflict("Version " + v.name() + " already has a different " + role
+                            + " artifact (sha256 " + existing.get().sha256() + "). Artifacts are immutable: publish a "
+                            + "new version instead.");
+                }
+                Json.respond(ctx, 200, renderFile(app, v, existing.get()));
+                return;
             }
-            Json.respond(ctx, 200, renderFile(app, v, existing.get()));
-            return;
+            staged.commit();
         }
         long now = clock.millis();
         String mediaType = MediaTypes.forFileName(fileName);
@@ -407,8 +411,8 @@ public final class VersionAdmin {
         Json.respond(ctx, 200, renderFile(app, updated, updated.file(role).orElseThrow()));
     }
 
-    /** Streams the request body into the artifact store within the size cap. */
-    private StoredBlob receive(Context ctx) throws IOException {
+    /** Streams the request body into the artifact store's staging area within the size cap. */
+    private ArtifactStore.Staged receive(Context ctx) throws IOException {
         long declared = ctx.req().getContentLengthLong();
         if (declared == 0) {
             throw AdminApiException.invalid("The request body is empty; send the file's bytes as the body.");
@@ -417,17 +421,18 @@ public final class VersionAdmin {
             throw new AdminApiException(AdminApiException.AdminError.PAYLOAD_TOO_LARGE,
                     "Artifact of " + declared + " bytes is larger than max-artifact-bytes=" + maxArtifactBytes + ".");
         }
-        StoredBlob blob;
+        ArtifactStore.Staged staged;
         try (InputStream in = ctx.req().getInputStream()) {
-            blob = artifacts.store(in, maxArtifactBytes);
+            staged = artifacts.stage(in, maxArtifactBytes);
         } catch (ArtifactTooLargeException e) {
             throw new AdminApiException(AdminApiException.AdminError.PAYLOAD_TOO_LARGE,
                     "Artifact is larger than max-artifact-bytes=" + e.limit() + "; nothing was stored.");
         }
-        if (blob.size() == 0) {
+        if (staged.blob().size() == 0) {
+            staged.close();
             throw AdminApiException.invalid("The request body is empty; send the file's bytes as the body.");
         }
-        return blob;
+        return staged;
     }
 
     /**
@@ -461,11 +466,17 @@ public final class VersionAdmin {
         }
         String fileName = Optional.ofNullable(ctx.queryParam("fileName")).orElse(app.name() + "-" + base.name() + "-" + v.name() + ".patch");
         validateFileName(fileName);
-        StoredBlob blob = receive(ctx);
+        StoredBlob blob;
         Optional<dev.upshift.server.catalog.VersionPatch> existing = snap.patch(v.id(), base.id(), (int) algo);
-        if (existing.isPresent() && !existing.get().file().sha256().equals(blob.sha256())) {
-            throw AdminApiException.conflict("A different patch from " + base.name() + " to " + v.name()
-                    + " with this algorithm exists; patches are immutable.");
+        try (ArtifactStore.Staged staged = receive(ctx)) {
+            blob = staged.blob();
+            if (existing.isPresent() && !existing.get().file().sha256().equals(blob.sha256())) {
+                throw AdminApiException.conflict("A different patch from " + base.name() + " to " + v.name()
+                        + " with this algorithm exists; patches are immutable.");
+            }
+            if (existing.isEmpty()) {
+                staged.commit();
+            }
         }
         if (existing.isEmpty()) {
             long now = clock.millis();

@@ -18,7 +18,34 @@ public interface ArtifactStore {
      * @throws ArtifactTooLargeException if more than {@code maxBytes} arrive (nothing is kept)
      * @throws IOException               if reading the request or writing the store fails (nothing is kept)
      */
-    StoredBlob store(InputStream in, long maxBytes) throws IOException;
+    default StoredBlob store(InputStream in, long maxBytes) throws IOException {
+        try (Staged staged = stage(in, maxBytes)) {
+            staged.commit();
+            return staged.blob();
+        }
+    }
+
+    /**
+     * Streams and hashes {@code in} into a private temporary place without making it visible. The caller checks
+     * the hashes, then {@link Staged#commit() commits} or lets {@link Staged#close()} discard it, so refused uploads
+     * leave nothing behind.
+     *
+     * @throws ArtifactTooLargeException if more than {@code maxBytes} arrive (nothing is kept)
+     * @throws IOException               if reading the request or writing the store fails (nothing is kept)
+     */
+    Staged stage(InputStream in, long maxBytes) throws IOException;
+
+    /** Received, hashed bytes that are not yet part of the store. */
+    interface Staged extends AutoCloseable {
+        StoredBlob blob();
+
+        /** Makes the blob visible under its hash (durably); a blob already present is kept as it is. */
+        void commit() throws IOException;
+
+        /** Discards the bytes unless they were committed. */
+        @Override
+        void close() throws IOException;
+    }
 
     /** The file holding a blob, for stores on the local file system. */
     Optional<Path> localPath(String sha256);

@@ -19,8 +19,9 @@ import java.util.Optional;
 /**
  * Content-addressed blobs on the local file system: {@code <root>/sha256/ab/cd/abcd...}.
  *
- * <p>Write protocol: stream into {@code <root>/tmp/<random>} while hashing; {@code fsync} the file; rename it
- * atomically to its content address; {@code fsync} the directory. A crash at any point leaves either nothing
+ * <p>Write protocol: stream into {@code <root>/tmp/<random>} while hashing; {@code fsync} the file; let the caller
+ * check the hashes (a refused upload is deleted from {@code tmp/}); rename it atomically to its content address;
+ * {@code fsync} the directory. A crash at any point leaves either nothing
  * visible or a complete blob, plus at worst an orphan in {@code tmp/} that start-up removes. Blobs are never
  * modified after the rename (the name is the hash of the bytes).
  */
@@ -41,12 +42,12 @@ public final class LocalArtifactStore implements ArtifactStore {
     }
 
     @Override
-    public StoredBlob store(InputStream in, long maxBytes) throws IOException {
+    public Staged stage(InputStream in, long maxBytes) throws IOException {
         MessageDigest md5 = digest("MD5");
         MessageDigest sha256 = digest("SHA-256");
         MessageDigest sha512 = digest("SHA-512");
         Path temp = Files.createTempFile(tmp, "upload-", ".part");
-        boolean kept = false;
+        boolean ok = false;
         try {
             long size = 0;
             try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE);
@@ -69,9 +70,36 @@ public final class LocalArtifactStore implements ArtifactStore {
             HexFormat hex = HexFormat.of();
             StoredBlob blob = new StoredBlob(hex.formatHex(sha256.digest()), size, hex.formatHex(md5.digest()),
                     hex.formatHex(sha512.digest()));
+            ok = true;
+            return new LocalStaged(temp, blob);
+        } finally {
+            if (!ok) {
+                Files.deleteIfExists(temp);
+            }
+        }
+    }
+
+    private final class LocalStaged implements Staged {
+        private final Path temp;
+        private final StoredBlob blob;
+        private boolean committed;
+
+        LocalStaged(Path temp, StoredBlob blob) {
+            this.temp = temp;
+            this.blob = blob;
+        }
+
+        @Override
+        public StoredBlob blob() {
+            return blob;
+        }
+
+        @Override
+        public void commit() throws IOException {
             Path target = pathOf(blob.sha256());
-            if (Files.exists(target) && Files.size(target) == size) {
-                return blob; // already stored: identical bytes, nothing to do
+            if (Files.exists(target) && Files.size(target) == blob.size()) {
+                committed = true; // identical bytes already stored; the temp copy is discarded on close
+                return;
             }
             Files.createDirectories(target.getParent());
             try {
@@ -82,13 +110,13 @@ public final class LocalArtifactStore implements ArtifactStore {
                 throw new IOException("the artifacts directory must be on one file system that supports atomic "
                         + "rename: " + root, e);
             }
-            kept = true;
+            committed = true;
             fsyncDirectory(target.getParent());
-            return blob;
-        } finally {
-            if (!kept) {
-                Files.deleteIfExists(temp);
-            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            Files.deleteIfExists(temp); // after a commit by rename the temp path no longer exists
         }
     }
 

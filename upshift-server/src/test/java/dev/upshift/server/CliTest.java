@@ -1,0 +1,170 @@
+package dev.upshift.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.upshift.server.cli.UpshiftCommand;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The {@code upshift} command line, run in-process against a real server (SQLite). */
+class CliTest {
+    @TempDir
+    static Path dir;
+    static TestServer server;
+
+    @BeforeAll
+    static void start() {
+        server = TestServer.start(TestDatabase.SQLITE, dir);
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    /** What one command printed, and its exit code. */
+    record Run(int exit, String out, String err) {
+        JsonNode json() {
+            return TestServer.parse(out);
+        }
+
+        /**
+         * What the command itself wrote to stderr: its lines, without the in-process server's log lines, which
+         * share System.err in this test.
+         */
+        String message() {
+            return err.lines().filter(l -> !l.matches("\\d\\d:\\d\\d:\\d\\d\\.\\d{3} .*"))
+                    .collect(java.util.stream.Collectors.joining("\n"));
+        }
+    }
+
+    private static Run run(String... args) {
+        List<String> all = new ArrayList<>(List.of(args));
+        return runRaw(all.toArray(String[]::new));
+    }
+
+    /** Runs a command against the test server with the admin token. */
+    private static Run admin(String... args) {
+        List<String> all = new ArrayList<>(List.of(args));
+        all.addAll(List.of("--server", server.base(), "--token", TestServer.ADMIN_TOKEN));
+        return runRaw(all.toArray(String[]::new));
+    }
+
+    private static synchronized Run runRaw(String... args) {
+        PrintStream originalOut = System.out;
+        PrintStream originalErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int exit;
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            exit = new CommandLine(new UpshiftCommand()).execute(args);
+        } finally {
+            System.out.flush();
+            System.err.flush();
+            System.setOut(originalOut);
+            System.setErr(originalErr);
+        }
+        return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void keyCreatePrintsTheNewKeyWithItsSecret() {
+        Run r = admin("key", "create", "--description", "x");
+        assertThat(r.exit()).as(r.message()).isZero();
+        JsonNode key = r.json();
+        assertThat(key.get("accessKey").asText()).matches("[A-Za-z0-9_-]{22}");
+        assertThat(key.get("secretKey").asText()).matches("[A-Za-z0-9_-]{43}");
+        assertThat(key.get("description").asText()).isEqualTo("x");
+        assertThat(server.adminOk("GET", "/api/admin/v1/access-keys/" + key.get("accessKey").asText(), null, 200)
+                .get("description").asText()).isEqualTo("x");
+
+        Run list = admin("key", "list");
+        assertThat(list.exit()).isZero();
+        assertThat(list.out()).contains(key.get("accessKey").asText()).doesNotContain(key.get("secretKey").asText());
+    }
+
+    @Test
+    void appCreateThenVersionAddWithAFileUploadsItAndPrintsItsSha256() throws IOException {
+        Run app = admin("app", "create", "--kind", "win", "--name", "Demo");
+        assertThat(app.exit()).as(app.message()).isZero();
+        JsonNode created = app.json();
+        String appKey = created.get("key").asText();
+        assertThat(appKey).matches("[A-Za-z0-9_-]{22}");
+        assertThat(created.get("kind").asText()).isEqualTo("win");
+        assertThat(created.get("name").asText()).isEqualTo("Demo");
+
+        byte[] bytes = new byte[20_000];
+        new Random(41).nextBytes(bytes);
+        Path file = Files.createTempFile(dir, "Demo-", ".exe");
+        Files.write(file, bytes);
+
+        Run version = admin("version", "add", "--app", appKey, "--name", "v1", "--code", "1", "--arch", "x64",
+                "--file", file.toString());
+        assertThat(version.exit()).as(version.message()).isZero();
+        JsonNode v = version.json();
+        assertThat(v.get("versionName").asText()).isEqualTo("v1");
+        assertThat(v.get("versionCode").asLong()).isEqualTo(1);
+        assertThat(v.get("arch").asText()).isEqualTo("x64");
+        assertThat(v.get("artifacts")).hasSize(1);
+        JsonNode artifact = v.get("artifacts").get(0);
+        assertThat(artifact.get("sha256").asText()).isEqualTo(AdminApiTest.hex("SHA-256", bytes));
+        assertThat(artifact.get("size").asLong()).isEqualTo(bytes.length);
+        assertThat(artifact.get("fileName").asText()).isEqualTo(file.getFileName().toString());
+
+        JsonNode stored = server.adminOk("GET", "/api/admin/v1/apps/" + appKey + "/versions/" + v.get("id").asLong(),
+                null, 200);
+        assertThat(stored.get("artifacts").get(0).get("sha256").asText()).isEqualTo(AdminApiTest.hex("SHA-256", bytes));
+    }
+
+    @Test
+    void aBadKindExitsWithOneAndAReadableMessage() {
+        Run r = admin("app", "create", "--kind", "bogus", "--name", "Demo");
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.out()).isEmpty();
+        assertThat(r.message()).startsWith("upshift: ").contains("'bogus'", "win", "tauri", "invalid_request")
+                .doesNotContain("Exception").doesNotContain("\n");
+    }
+
+    @Test
+    void versionAddForAnUnknownAppExitsWithOne() {
+        Run r = admin("version", "add", "--app", "no-such-app", "--name", "v1", "--code", "1", "--arch", "x64");
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.message()).startsWith("upshift: ").contains("no-such-app", "not_found");
+    }
+
+    @Test
+    void aWrongTokenExitsWithOneAndSaysUnauthorized() {
+        Run r = run("app", "list", "--server", server.base(), "--token", "not-the-token-0123456789");
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.message()).startsWith("upshift: ").contains("unauthorized", "401");
+    }
+
+    @Test
+    void anUnreachableServerExitsWithOneAndSaysCannotReach() throws IOException {
+        int closedPort;
+        try (ServerSocket s = new ServerSocket(0)) {
+            closedPort = s.getLocalPort();
+        }
+        String base = "http://127.0.0.1:" + closedPort;
+        Run r = run("app", "list", "--server", base, "--token", TestServer.ADMIN_TOKEN);
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.out()).isEmpty();
+        assertThat(r.message()).startsWith("upshift: ").contains("Cannot reach", base).doesNotContain("\n");
+    }
+}
