@@ -36,7 +36,8 @@ public record FlowRule(long id, boolean enabled, LocalTime begin, LocalTime end,
         if (!enabled) {
             return false;
         }
-        LocalTime t = LocalTime.ofInstant(now, ZoneOffset.UTC);
+        // Second precision: an end of 23:59:59 covers the whole last second of the day.
+        LocalTime t = LocalTime.ofInstant(now, ZoneOffset.UTC).withNano(0);
         if (!end.isBefore(begin)) {
             return !t.isBefore(begin) && !t.isAfter(end);
         }

@@ -17,7 +17,10 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class InMemoryRolloutCounters implements RolloutCounters {
 
-    /** Called, under the rule's lock, for every new admission. Throwing refuses the admission. */
+    /**
+     * Called, under the rule's lock, for every new admission, before it is visible. If it throws, the device is not
+     * admitted and the exception propagates to the caller (the check fails rather than admit an unrecorded device).
+     */
     public interface AdmissionListener {
         void admitted(long ruleId, String deviceKey, Instant expiresAt);
     }

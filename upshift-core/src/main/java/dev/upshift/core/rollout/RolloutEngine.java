@@ -26,8 +26,9 @@ import java.util.List;
  *   <li>A candidate passes when, in this order: device targeting matches; the source-version restriction admits the
  *       installed version; the device falls inside the percentage; the gray rules admit it. Gray admission is last
  *       because it has a side effect (it uses up quota).
- *   <li>The first open flow rule of the chosen strategy takes one unit; when exhausted a hard rule gives
- *       {@link Decision.FlowLimited} and a soft rule {@link Decision.UpToDate}.
+ *   <li>Every open flow rule of the chosen strategy takes one unit (so "100 per minute and 10 000 per day" both
+ *       hold); the first exhausted one decides: a hard rule gives {@link Decision.FlowLimited}, a soft rule
+ *       {@link Decision.UpToDate}. Units taken by earlier rules in that check stay taken (conservative).
  * </ol>
  *
  * <p>Gray rules: while a window is open, a device already admitted by an earlier window of the same strategy
@@ -93,7 +94,6 @@ public final class RolloutEngine {
                     return rule.soft() ? new Decision.UpToDate("soft flow limit reached")
                             : new Decision.FlowLimited(chosen, rule);
                 }
-                break;
             }
         }
         return new Decision.Offer(chosen);

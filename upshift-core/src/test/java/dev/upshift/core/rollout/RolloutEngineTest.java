@@ -154,6 +154,12 @@ class RolloutEngineTest {
                         S.of(10, V2).window(past, NOW.plusSeconds(86400)).flow(new FlowRule(70, true, LocalTime.of(22, 0), LocalTime.of(6, 0), FlowRule.Dimension.HOUR, 0, false))),
                 row("overnight flow window does not apply at noon", Q.win(1), 2,
                         S.of(10, V2).flow(new FlowRule(70, true, LocalTime.of(22, 0), LocalTime.of(6, 0), FlowRule.Dimension.HOUR, 0, false))),
+                row("every open flow rule applies: the exhausted second rule limits", Q.win(1), -1, S.of(10, V2).flow(
+                        new FlowRule(70, true, LocalTime.MIN, LocalTime.MAX, FlowRule.Dimension.MINUTE, 5, false),
+                        new FlowRule(71, true, LocalTime.MIN, LocalTime.MAX, FlowRule.Dimension.DAY, 0, false))),
+                row("flow window end covers its whole last second", Q.win(1).at(Instant.parse("2026-06-15T23:59:59.900Z")), -1,
+                        S.of(10, V2).window(past, NOW.plusSeconds(86400)).flow(new FlowRule(70, true, LocalTime.of(0, 0),
+                                LocalTime.of(23, 59, 59), FlowRule.Dimension.DAY, 0, false))),
                 row("targeting and source combined", Q.win(1).groups(7L), 3, S.of(10, V3).target(new Strategy.Targeting.Groups(Set.of(7L)))
                         .source(new Strategy.SourceRestriction.Listed(Set.of(1L))))
         );

@@ -246,6 +246,8 @@ public final class AdminApi {
                     .bind("now", now).bind("id", app.id()).execute();
             h.createUpdate("UPDATE versions SET deleted_at = :now WHERE app_id = :id AND deleted_at IS NULL")
                     .bind("now", now).bind("id", app.id()).execute();
+            h.createUpdate("UPDATE strategies SET deleted_at = :now, updated_at = :now WHERE app_id = :id "
+                    + "AND deleted_at IS NULL").bind("now", now).bind("id", app.id()).execute();
         });
         catalog.refresh();
         ctx.status(204);

@@ -200,8 +200,9 @@ public final class StrategyAdmin {
         String[] source = in.has("source") ? source(app, snap, in.raw("source"), semver)
                 : o != null ? encode(o.source()) : new String[]{"all", "{}"};
 
-        String defaultChannel = version.release().semver() != null && version.preRelease()
-                ? ClientVersion.of(version.release().semver()).impliedChannel() : Channels.STABLE;
+        String defaultChannel = !version.preRelease() ? Channels.STABLE
+                : version.release().semver() != null && version.release().semver().isPreRelease()
+                ? ClientVersion.of(version.release().semver()).impliedChannel() : "beta";
         String channel = in.has("channel") ? Channels.normalize(in.requiredString("channel", 32))
                 : o != null && !in.has("versionId") ? o.channel() : defaultChannel;
         if (!Channels.isValid(channel)) {
@@ -211,6 +212,10 @@ public final class StrategyAdmin {
             throw AdminApiException.invalid("Version " + version.name() + " is a pre-release; publish it to a "
                     + "pre-release channel such as '" + (defaultChannel.equals(Channels.STABLE) ? "beta" : defaultChannel)
                     + "', not 'stable'.");
+        }
+        if (app.kind() == AppKind.TAURI && version.signature().isEmpty()) {
+            throw AdminApiException.invalid("Version " + version.name() + " has no updater signature; the Tauri updater "
+                    + "refuses updates without one. Create the version with its .sig content in 'signature'.");
         }
         int percentage = in.has("percentage") ? percentage(in.raw("percentage")) : o != null ? o.percentage() : 10_000;
 
@@ -384,9 +389,7 @@ public final class StrategyAdmin {
         int i = 0;
         for (JsonNode g : list) {
             String where = "grayRules[" + i++ + "]";
-            if (!g.isObject()) {
-                throw AdminApiException.invalid(where + " must be an object.");
-            }
+            checkFields(g, Set.of("id", "enabled", "begin", "end", "limit"), where);
             Long id = g.hasNonNull("id") ? g.get("id").asLong() : null;
             if (id != null && !known.contains(id)) {
                 throw AdminApiException.invalid(where + ".id " + id + " is not a gray rule of this strategy.");
@@ -400,8 +403,7 @@ public final class StrategyAdmin {
             if (limit == null || !limit.isIntegralNumber() || limit.asLong() < 0) {
                 throw AdminApiException.invalid(where + ".limit must be the number of distinct devices to admit (0 or more).");
             }
-            boolean enabled = !g.has("enabled") || g.get("enabled").asBoolean(true);
-            out.add(new GrayDraft(id, enabled, begin, end, limit.asLong()));
+            out.add(new GrayDraft(id, bool(g, "enabled", true, where), begin, end, limit.asLong()));
         }
         List<GrayDraft> on = out.stream().filter(GrayDraft::enabled).sorted((a, b) -> a.begin().compareTo(b.begin())).toList();
         for (int k = 1; k < on.size(); k++) {
@@ -425,9 +427,7 @@ public final class StrategyAdmin {
         int i = 0;
         for (JsonNode f : list) {
             String where = "flowRules[" + i++ + "]";
-            if (!f.isObject()) {
-                throw AdminApiException.invalid(where + " must be an object.");
-            }
+            checkFields(f, Set.of("id", "enabled", "begin", "end", "dimension", "limit", "soft"), where);
             Long id = f.hasNonNull("id") ? f.get("id").asLong() : null;
             if (id != null && !known.contains(id)) {
                 throw AdminApiException.invalid(where + ".id " + id + " is not a flow rule of this strategy.");
@@ -442,10 +442,33 @@ public final class StrategyAdmin {
             if (limit == null || !limit.isIntegralNumber() || limit.asLong() < 0) {
                 throw AdminApiException.invalid(where + ".limit must be the number of offers per " + dim + " (0 or more).");
             }
-            out.add(new FlowDraft(id, !f.has("enabled") || f.get("enabled").asBoolean(true), begin, end, dim,
-                    limit.asLong(), f.path("soft").asBoolean(false)));
+            out.add(new FlowDraft(id, bool(f, "enabled", true, where), begin, end, dim, limit.asLong(),
+                    bool(f, "soft", false, where)));
         }
         return out;
+    }
+
+    private static void checkFields(JsonNode rule, Set<String> allowed, String where) {
+        if (!rule.isObject()) {
+            throw AdminApiException.invalid(where + " must be an object.");
+        }
+        rule.fieldNames().forEachRemaining(f -> {
+            if (!allowed.contains(f)) {
+                throw AdminApiException.invalid(where + " has unknown field '" + f + "'; allowed fields are "
+                        + allowed.stream().sorted().toList() + ".");
+            }
+        });
+    }
+
+    private static boolean bool(JsonNode rule, String field, boolean fallback, String where) {
+        JsonNode n = rule.get(field);
+        if (n == null || n.isNull()) {
+            return fallback;
+        }
+        if (!n.isBoolean()) {
+            throw AdminApiException.invalid(where + "." + field + " must be true or false.");
+        }
+        return n.asBoolean();
     }
 
     private static String time(String text, String where) {

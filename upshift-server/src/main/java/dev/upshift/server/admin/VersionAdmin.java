@@ -344,8 +344,14 @@ public final class VersionAdmin {
         CatalogSnapshot snap = catalog.current();
         App app = AdminApi.ownedApp(ctx, snap);
         Version v = ownedVersion(ctx, app, snap);
-        db.jdbi().useHandle(h -> h.createUpdate("UPDATE versions SET deleted_at = :now WHERE id = :id AND deleted_at IS NULL")
-                .bind("now", clock.millis()).bind("id", v.id()).execute());
+        long now = clock.millis();
+        db.jdbi().useTransaction(h -> {
+            h.createUpdate("UPDATE versions SET deleted_at = :now WHERE id = :id AND deleted_at IS NULL")
+                    .bind("now", now).bind("id", v.id()).execute();
+            // A strategy cannot offer a deleted version; remove it with the version rather than leave it orphaned.
+            h.createUpdate("UPDATE strategies SET deleted_at = :now, updated_at = :now WHERE version_id = :id "
+                    + "AND deleted_at IS NULL").bind("now", now).bind("id", v.id()).execute();
+        });
         catalog.refresh();
         ctx.status(204);
     }

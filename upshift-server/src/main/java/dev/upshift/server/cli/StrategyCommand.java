@@ -61,6 +61,9 @@ final class StrategyCommand {
             put(b, "promptText", prompt);
             put(b, "percentage", percentage);
             put(b, "channel", channel);
+            if (groups != null && models != null) {
+                throw new AdminClient.CliException("Give --groups or --models, not both: a strategy targets one or the other.");
+            }
             if (groups != null) {
                 b.put("targeting", Map.of("type", "groups", "groupIds", groups));
             } else if (models != null) {

@@ -19,8 +19,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Records what update checks did ("checked", and "offered" with the chosen strategy) and registers the devices
  * they came from, without ever making a check wait: {@link #record} only offers the fact to a bounded queue, and
- * one writer thread inserts whatever has accumulated in one transaction (at most every 200 ms, or sooner when a
- * batch fills), upserting each device's first/last-seen time once per batch.
+ * one writer thread inserts whatever has accumulated (up to 2000 facts) in one transaction as soon as anything is
+ * queued, upserting each device's first/last-seen time once per batch.
  *
  * <p>Trade-off: when the queue is full (the database is down or far behind), facts are dropped and counted in
  * {@link #dropped()} rather than slowing checks down; on a graceful stop the queue is drained. Durable,
@@ -52,7 +52,10 @@ public final class CheckEventLog implements AutoCloseable {
 
     public void record(Fact fact) {
         if (closed || !queue.offer(fact)) {
-            dropped.incrementAndGet();
+            long n = dropped.incrementAndGet();
+            if (n == 1 || n % 10_000 == 0) {
+                LOG.warn("check-event queue full ({} queued): {} facts dropped so far", queue.size(), n);
+            }
         }
     }
 

@@ -7,7 +7,8 @@ import java.time.Clock;
 /**
  * The in-process counters of this node, with gray admissions made durable: a new admission is inserted into
  * {@code gray_admissions} before it becomes visible (admissions are rare, at most a rule's limit, so this write is
- * not on the path of repeat checks), and all unexpired admissions are loaded at start. A restart therefore keeps
+ * not on the path of repeat checks), and all admissions are loaded at start (they stay valid after their window:
+ * admitted devices keep the update). A restart therefore keeps
  * both stickiness and quota. Flow-limit buckets live only in memory: they last a second to a day and a restart
  * that forgets one merely lets a few more offers through.
  */

@@ -98,7 +98,7 @@ public final class ElectronFeedEndpoint {
         App app = ClientCall.feedApp(ctx, snap, kind, appKey);
 
         UpdateChecks.Outcome outcome = checks.check(snap, app, new UpdateChecks.Request(current, appointed, platform,
-                arch, channel, device, FeedQuery.optional(ctx, "devModelKey")));
+                arch, channel, device, UpgradeEndpoint.deviceModel(FeedQuery.optional(ctx, "devModelKey"))));
         if (outcome.decision() instanceof Decision.FlowLimited limited) {
             ctx.header("Retry-After", Long.toString(UpgradeEndpoint.retryAfterSeconds(limited)));
             throw new ClientApiException(UpgradeLinkCode.FLOW_LIMITED, "Too many update checks for this release right now; retry later");

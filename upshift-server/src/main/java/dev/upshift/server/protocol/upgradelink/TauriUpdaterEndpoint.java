@@ -76,7 +76,7 @@ public final class TauriUpdaterEndpoint {
 
         UpdateChecks.Outcome outcome = checks.check(snap, app, new UpdateChecks.Request(current, appointed, target, arch,
                 FeedQuery.optional(ctx, "channel"), UpgradeEndpoint.deviceKey(FeedQuery.optional(ctx, "devKey"), ctx),
-                FeedQuery.optional(ctx, "devModelKey")));
+                UpgradeEndpoint.deviceModel(FeedQuery.optional(ctx, "devModelKey"))));
         if (outcome.decision() instanceof Decision.FlowLimited limited) {
             ctx.header("Retry-After", Long.toString(UpgradeEndpoint.retryAfterSeconds(limited)));
             throw new ClientApiException(UpgradeLinkCode.FLOW_LIMITED, "Too many update checks for this release right now; retry later");

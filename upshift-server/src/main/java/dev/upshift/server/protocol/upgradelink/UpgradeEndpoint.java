@@ -78,7 +78,7 @@ public final class UpgradeEndpoint {
 
         UpdateChecks.Outcome outcome = checks.check(call.catalog(), app, new UpdateChecks.Request(
                 ClientVersion.ofCode(code), appointed > 0 ? ClientVersion.ofCode(appointed) : null, "", arch, channel,
-                deviceKey(body.optionalString("devKey"), ctx), body.optionalString("devModelKey")));
+                deviceKey(body.optionalString("devKey"), ctx), deviceModel(body.optionalString("devModelKey"))));
         String shownArch = arch.startsWith("\u0000") ? "" : arch;
         if (outcome.decision() instanceof Decision.FlowLimited limited) {
             ctx.header("Retry-After", Long.toString(retryAfterSeconds(limited)));
@@ -104,10 +104,20 @@ public final class UpgradeEndpoint {
      */
     static String deviceKey(String devKey, Context ctx) {
         if (devKey != null && !devKey.isEmpty()) {
+            if (devKey.length() > 128) {
+                throw new ClientApiException(UpgradeLinkCode.INVALID_PARAMETER, "Parameter devKey is longer than 128 characters");
+            }
             return devKey;
         }
         String staging = ctx.header("x-user-staging-id");
         return staging == null || staging.isEmpty() || staging.length() > 128 ? null : staging;
+    }
+
+    static String deviceModel(String model) {
+        if (model != null && model.length() > 128) {
+            throw new ClientApiException(UpgradeLinkCode.INVALID_PARAMETER, "Parameter devModelKey is longer than 128 characters");
+        }
+        return model;
     }
 
     static long retryAfterSeconds(Decision.FlowLimited limited) {
