@@ -204,7 +204,7 @@ public final class StrategyAdmin {
                 : version.release().semver() != null && version.release().semver().isPreRelease()
                 ? ClientVersion.of(version.release().semver()).impliedChannel() : "beta";
         String channel = in.has("channel") ? Channels.normalize(in.requiredString("channel", 32))
-                : o != null && !in.has("versionId") ? o.channel() : defaultChannel;
+                : o != null ? o.channel() : defaultChannel;
         if (!Channels.isValid(channel)) {
             throw AdminApiException.invalid("Field 'channel' must be 1-32 characters of a-z, 0-9 and '-', e.g. stable or beta.");
         }
@@ -570,6 +570,7 @@ public final class StrategyAdmin {
         m.put("name", e.name());
         m.put("description", e.description());
         m.put("enabled", s.enabled());
+        m.put("offerable", e.offerable());
         m.put("begin", s.begin().toString());
         m.put("end", s.end().toString());
         m.put("upgradeType", s.upgradeType());

@@ -45,7 +45,7 @@ public final class CatalogSnapshot {
         Map<Long, List<Strategy>> rules = new HashMap<>();
         Map<Long, StrategyEntry> strategyIndex = new HashMap<>();
         strategiesByApp.forEach((app, list) -> {
-            rules.put(app, list.stream().map(StrategyEntry::rule).toList());
+            rules.put(app, list.stream().filter(StrategyEntry::offerable).map(StrategyEntry::rule).toList());
             list.forEach(s -> strategyIndex.put(s.id(), s));
         });
         this.rulesByApp = rules;

@@ -164,7 +164,8 @@ public final class CatalogStore {
                             rs.getString("channel"), rs.getInt("percentage"), gray.getOrDefault(id, List.of()),
                             flow.getOrDefault(id, List.of()));
                     return new StrategyEntry(rule, app.id(), rs.getString("name"), rs.getString("description"),
-                            rs.getLong("created_at"), rs.getLong("updated_at"));
+                            rs.getLong("created_at"), rs.getLong("updated_at"),
+                            !app.kind().hasArtifacts() || !v.files().isEmpty());
                 })
                 .forEach(s -> {
                     if (s != null) {

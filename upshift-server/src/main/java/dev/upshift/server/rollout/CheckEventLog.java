@@ -40,6 +40,7 @@ public final class CheckEventLog implements AutoCloseable {
     private final BlockingQueue<Fact> queue = new ArrayBlockingQueue<>(100_000);
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong written = new AtomicLong();
+    private final AtomicLong inFlight = new AtomicLong();
     private final Thread writer;
     private volatile boolean closed;
 
@@ -51,7 +52,9 @@ public final class CheckEventLog implements AutoCloseable {
     }
 
     public void record(Fact fact) {
+        inFlight.incrementAndGet();
         if (closed || !queue.offer(fact)) {
+            inFlight.decrementAndGet();
             long n = dropped.incrementAndGet();
             if (n == 1 || n % 10_000 == 0) {
                 LOG.warn("check-event queue full ({} queued): {} facts dropped so far", queue.size(), n);
@@ -67,19 +70,16 @@ public final class CheckEventLog implements AutoCloseable {
         return written.get();
     }
 
-    /** Waits until everything recorded so far is written (tests and shutdown). */
+    /** Waits (up to 10 s) until everything recorded so far is written or dropped (tests and shutdown). */
     public void flush() {
         long deadline = System.currentTimeMillis() + 10_000;
-        while (!queue.isEmpty() && System.currentTimeMillis() < deadline) {
+        while (inFlight.get() > 0 && System.currentTimeMillis() < deadline) {
             try {
-                Thread.sleep(10);
+                Thread.sleep(5);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
             }
-        }
-        synchronized (this) {
-            // the writer holds the monitor while writing a batch; taking it waits for the last one
         }
     }
 
@@ -91,12 +91,11 @@ public final class CheckEventLog implements AutoCloseable {
                 if (first == null) {
                     continue;
                 }
-                synchronized (this) {
-                    batch.add(first);
-                    queue.drainTo(batch, MAX_BATCH - 1);
-                    write(batch);
-                    batch.clear();
-                }
+                batch.add(first);
+                queue.drainTo(batch, MAX_BATCH - 1);
+                write(batch);
+                inFlight.addAndGet(-batch.size());
+                batch.clear();
             } catch (InterruptedException e) {
                 if (closed) {
                     break;
@@ -104,6 +103,7 @@ public final class CheckEventLog implements AutoCloseable {
             } catch (RuntimeException | SQLException e) {
                 LOG.warn("writing {} check facts failed, they are dropped: {}", batch.size(), e.getMessage());
                 dropped.addAndGet(batch.size());
+                inFlight.addAndGet(-batch.size());
                 batch.clear();
             }
         }
