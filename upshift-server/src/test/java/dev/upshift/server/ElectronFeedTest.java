@@ -1,5 +1,7 @@
 package dev.upshift.server;
 
+import static dev.upshift.server.TestData.fieldNames;
+import static dev.upshift.server.TestData.bytes;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -57,21 +59,11 @@ class ElectronFeedTest {
 
     // ---- helpers ---------------------------------------------------------------------------------------------
 
-    static byte[] bytes(int n, long seed) {
-        byte[] b = new byte[n];
-        new Random(seed).nextBytes(b);
-        return b;
-    }
 
     static String sha512(byte[] b) throws Exception {
         return Base64.getEncoder().encodeToString(MessageDigest.getInstance("SHA-512").digest(b));
     }
 
-    static List<String> fieldNames(JsonNode n) {
-        List<String> names = new ArrayList<>();
-        n.fieldNames().forEachRemaining(names::add);
-        return names;
-    }
 
     private long version(String name, String platform, String arch) {
         return server.createVersion(app, "{\"versionName\":\"" + name + "\",\"platform\":\"" + platform

@@ -1,5 +1,8 @@
 package dev.upshift.server;
 
+import static dev.upshift.server.TestData.map;
+import static dev.upshift.server.TestData.at;
+import static dev.upshift.server.TestData.fieldNames;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -55,23 +58,8 @@ class StrategyAdminTest {
 
     // ---- helpers ---------------------------------------------------------------------------------------------
 
-    static Map<String, Object> map(Object... kv) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        for (int i = 0; i < kv.length; i += 2) {
-            m.put((String) kv[i], kv[i + 1]);
-        }
-        return m;
-    }
 
-    static String at(long secondsFromNow) {
-        return Instant.now().plusSeconds(secondsFromNow).truncatedTo(ChronoUnit.SECONDS).toString();
-    }
 
-    static List<String> fieldNames(JsonNode n) {
-        List<String> names = new ArrayList<>();
-        n.fieldNames().forEachRemaining(names::add);
-        return names;
-    }
 
     private long version(String appKey, long code, boolean preRelease) {
         return server.createVersion(appKey, TestServer.json(map("versionName", code + ".0", "versionCode", code,

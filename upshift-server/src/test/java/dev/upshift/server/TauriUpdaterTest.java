@@ -1,5 +1,7 @@
 package dev.upshift.server;
 
+import static dev.upshift.server.TestData.fieldNames;
+import static dev.upshift.server.TestData.bytes;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -60,17 +62,7 @@ class TauriUpdaterTest {
 
     // ---- helpers ---------------------------------------------------------------------------------------------
 
-    static byte[] bytes(int n, long seed) {
-        byte[] b = new byte[n];
-        new Random(seed).nextBytes(b);
-        return b;
-    }
 
-    static List<String> fieldNames(JsonNode n) {
-        List<String> names = new ArrayList<>();
-        n.fieldNames().forEachRemaining(names::add);
-        return names;
-    }
 
     private long version(String name, String target, String arch) {
         Map<String, Object> v = new LinkedHashMap<>();

@@ -1,5 +1,9 @@
 package dev.upshift.server;
 
+import static dev.upshift.server.TestData.map;
+import static dev.upshift.server.TestData.at;
+import static dev.upshift.server.TestData.fieldNames;
+import static dev.upshift.server.TestData.bytes;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -85,33 +89,13 @@ class UpgradeEndpointTest {
 
     // ---- helpers ---------------------------------------------------------------------------------------------
 
-    static Map<String, Object> map(Object... kv) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        for (int i = 0; i < kv.length; i += 2) {
-            m.put((String) kv[i], kv[i + 1]);
-        }
-        return m;
-    }
 
-    static String at(long secondsFromNow) {
-        return Instant.now().plusSeconds(secondsFromNow).truncatedTo(ChronoUnit.SECONDS).toString();
-    }
 
-    static List<String> fieldNames(JsonNode n) {
-        List<String> names = new ArrayList<>();
-        n.fieldNames().forEachRemaining(names::add);
-        return names;
-    }
 
     static String hex(String algorithm, byte[] bytes) throws Exception {
         return HexFormat.of().formatHex(MessageDigest.getInstance(algorithm).digest(bytes));
     }
 
-    static byte[] bytes(int n, long seed) {
-        byte[] b = new byte[n];
-        new Random(seed).nextBytes(b);
-        return b;
-    }
 
     static byte[] download(String url) throws Exception {
         HttpResponse<byte[]> r = TestServer.HTTP.send(HttpRequest.newBuilder(URI.create(url)).build(),

@@ -1,5 +1,6 @@
 package dev.upshift.server;
 
+import static dev.upshift.server.TestData.fieldNames;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -73,11 +74,6 @@ class VersionEndpointTest {
         return b;
     }
 
-    private static List<String> fieldNames(JsonNode n) {
-        List<String> names = new ArrayList<>();
-        n.fieldNames().forEachRemaining(names::add);
-        return names;
-    }
 
     private static String hex(String algorithm, byte[] bytes) throws Exception {
         return HexFormat.of().formatHex(MessageDigest.getInstance(algorithm).digest(bytes));

@@ -396,10 +396,7 @@ public final class VersionAdmin {
         String mediaType = MediaTypes.forFileName(fileName);
         try {
             db.jdbi().useTransaction(h -> {
-                h.createUpdate("INSERT INTO blobs (sha256, size, md5, sha512, created_at) VALUES (:s, :size, :md5, "
-                                + ":sha512, :now) ON CONFLICT (sha256) DO NOTHING")
-                        .bind("s", blob.sha256()).bind("size", blob.size()).bind("md5", blob.md5())
-                        .bind("sha512", blob.sha512()).bind("now", now).execute();
+                insertBlob(h, blob, now);
                 h.createUpdate("INSERT INTO version_files (version_id, role, blob_sha256, file_name, media_type, "
                                 + "created_at) VALUES (:v, :role, :s, :name, :type, :now)")
                         .bind("v", v.id()).bind("role", role).bind("s", blob.sha256()).bind("name", fileName)
@@ -415,6 +412,14 @@ public final class VersionAdmin {
         CatalogSnapshot after = catalog.refresh();
         Version updated = after.version(v.id()).orElseThrow();
         Json.respond(ctx, 200, renderFile(app, updated, updated.file(role).orElseThrow()));
+    }
+
+    /** Records a committed blob's digests; the same bytes uploaded again (any version) share the row. */
+    private static void insertBlob(org.jdbi.v3.core.Handle h, StoredBlob blob, long now) {
+        h.createUpdate("INSERT INTO blobs (sha256, size, md5, sha512, created_at) VALUES (:s, :size, :md5, :sha512, :now) "
+                        + "ON CONFLICT (sha256) DO NOTHING")
+                .bind("s", blob.sha256()).bind("size", blob.size()).bind("md5", blob.md5())
+                .bind("sha512", blob.sha512()).bind("now", now).execute();
     }
 
     /** Streams the request body into the artifact store's staging area within the size cap. */
@@ -488,10 +493,7 @@ public final class VersionAdmin {
             long now = clock.millis();
             try {
                 db.jdbi().useTransaction(h -> {
-                    h.createUpdate("INSERT INTO blobs (sha256, size, md5, sha512, created_at) VALUES (:s, :size, :md5, "
-                                    + ":sha512, :now) ON CONFLICT (sha256) DO NOTHING")
-                            .bind("s", blob.sha256()).bind("size", blob.size()).bind("md5", blob.md5())
-                            .bind("sha512", blob.sha512()).bind("now", now).execute();
+                    insertBlob(h, blob, now);
                     h.createUpdate("INSERT INTO version_patches (version_id, from_version_id, patch_algo, blob_sha256, "
                                     + "file_name, created_at) VALUES (:v, :f, :a, :s, :n, :now)")
                             .bind("v", v.id()).bind("f", base.id()).bind("a", algo).bind("s", blob.sha256())
