@@ -1,6 +1,7 @@
 package dev.upshift.server.admin;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.upshift.core.rollout.Strategy;
 import dev.upshift.server.catalog.CatalogStore;
 import dev.upshift.server.db.Database;
 import dev.upshift.server.db.Sql;
@@ -18,8 +19,8 @@ import org.jdbi.v3.core.Handle;
 /**
  * Devices, device groups and device models of a tenant: {@code /api/admin/v1/devices}, {@code /device-groups},
  * {@code /device-models}. Devices also register themselves when they check for updates with a device key; an
- * operator can add them ahead of time (to put them in a group before their first check). A group or model that an
- * active strategy targets cannot be deleted.
+ * operator can add them ahead of time (to put them in a group before their first check). A group or model that a
+ * strategy (enabled or not) targets cannot be deleted.
  */
 public final class DeviceAdmin {
     private final Database db;
@@ -305,10 +306,11 @@ public final class DeviceAdmin {
         long tenant = tenant(ctx);
         catalog.current().apps().stream().filter(a -> a.tenantId() == tenant).forEach(app ->
                 catalog.current().strategies(app.id()).forEach(s -> {
-                    Map<String, Object> t = dev.upshift.server.catalog.StrategyCodec.render(s.rule().targeting());
-                    Object list = t.get(type.equals("groups") ? "groupIds" : "modelKeys");
-                    if (type.equals(t.get("type")) && list instanceof List<?> l
-                            && l.stream().anyMatch(x -> String.valueOf(x).equals(value))) {
+                    Strategy.Targeting t = s.rule().targeting();
+                    boolean targeted = type.equals("groups")
+                            ? t instanceof Strategy.Targeting.Groups g && g.groupIds().contains(Long.parseLong(value))
+                            : t instanceof Strategy.Targeting.Models m && m.modelKeys().contains(value);
+                    if (targeted) {
                         throw AdminApiException.conflict(what + " is targeted by strategy " + s.id() + " of app "
                                 + app.key() + "; change or delete that strategy first.");
                     }

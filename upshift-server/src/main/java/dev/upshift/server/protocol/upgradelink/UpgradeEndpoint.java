@@ -63,14 +63,12 @@ public final class UpgradeEndpoint {
         String appKey = body.requiredString(kind.keyField());
         long code = body.requiredPositiveLong("versionCode");
         long appointed = body.optionalNonNegativeLong("appointVersionCode");
-        String arch = "";
-        if (kind.hasArch()) {
-            String given = body.optionalString("arch");
-            if (given != null && !kind.arches().contains(given)) {
-                throw new ClientApiException(UpgradeLinkCode.INVALID_PARAMETER,
-                        "Parameter arch must be one of " + String.join(", ", kind.arches()) + "; got '" + given + "'");
-            }
-            arch = given == null ? "\u0000none" : given; // no arch matches no version, as in UpgradeLink
+        // As in UpgradeLink, a desktop check without arch matches no version (every desktop version has one), so
+        // the answer is "already latest"; the check is still recorded.
+        String arch = kind.hasArch() && body.optionalString("arch") != null ? body.optionalString("arch") : "";
+        if (!arch.isEmpty() && !kind.arches().contains(arch)) {
+            throw new ClientApiException(UpgradeLinkCode.INVALID_PARAMETER,
+                    "Parameter arch must be one of " + String.join(", ", kind.arches()) + "; got '" + arch + "'");
         }
         long patchAlgo = kind == AppKind.APK ? body.optionalNonNegativeLong("patchAlgo") : 0;
         String channel = body.optionalString("channel");
@@ -79,14 +77,13 @@ public final class UpgradeEndpoint {
         UpdateChecks.Outcome outcome = checks.check(call.catalog(), app, new UpdateChecks.Request(
                 ClientVersion.ofCode(code), appointed > 0 ? ClientVersion.ofCode(appointed) : null, "", arch, channel,
                 deviceKey(body.optionalString("devKey"), ctx), deviceModel(body.optionalString("devModelKey"))));
-        String shownArch = arch.startsWith("\u0000") ? "" : arch;
         if (outcome.decision() instanceof Decision.FlowLimited limited) {
             ctx.header("Retry-After", Long.toString(retryAfterSeconds(limited)));
             throw new ClientApiException(UpgradeLinkCode.FLOW_LIMITED,
                     "Too many update checks for this release right now; retry later");
         }
         if (!outcome.isOffer()) {
-            ClientCall.respond(ctx, UpgradeLinkCode.OK, LATEST_MSG, LATEST_DOCS, data(kind, app, null, null, shownArch, 0, null));
+            ClientCall.respond(ctx, UpgradeLinkCode.OK, LATEST_MSG, LATEST_DOCS, data(kind, app, null, null, arch, 0, null));
             return;
         }
         Strategy s = outcome.offer().strategy();
@@ -95,7 +92,7 @@ public final class UpgradeEndpoint {
                 .flatMap(installed -> call.catalog().patch(outcome.offered().id(), installed.id(), (int) patchAlgo))
                 : Optional.empty();
         ClientCall.respond(ctx, UpgradeLinkCode.FOUND, OFFER_MSG, "",
-                data(kind, app, outcome.offered(), s, shownArch, patchAlgo, patch.orElse(null)));
+                data(kind, app, outcome.offered(), s, arch, patchAlgo, patch.orElse(null)));
     }
 
     /**
