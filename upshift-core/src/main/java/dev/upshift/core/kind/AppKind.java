@@ -25,7 +25,7 @@ public enum AppKind {
     TAURI("tauri", VersionScheme.SEMVER, PlatformField.TARGET,
             List.of("linux", "darwin", "windows"), List.of("x86_64", "i686", "aarch64", "armv7"), false),
     ELECTRON("electron", VersionScheme.SEMVER, PlatformField.PLATFORM,
-            List.of("windows", "darwin", "linux"), List.of("x64", "arm64", "ia32"), false),
+            List.of("windows", "darwin", "linux"), List.of("x64", "arm64", "ia32", "armv7l"), false),
     WIN("win", VersionScheme.INTEGER, PlatformField.NONE, List.of(), List.of("x64", "arm64"), true),
     MAC("mac", VersionScheme.INTEGER, PlatformField.NONE, List.of(), List.of("x64", "arm64"), true),
     LNX("lnx", VersionScheme.INTEGER, PlatformField.NONE, List.of(), List.of("x64", "arm64"), true);

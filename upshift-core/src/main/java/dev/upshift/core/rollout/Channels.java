@@ -5,13 +5,13 @@ import java.util.Locale;
 
 /**
  * Release channels. A strategy publishes to one channel; a client follows one channel and accepts releases of
- * that channel and of every more stable one: {@code stable} takes only stable, {@code beta} takes beta and
- * stable, {@code alpha} takes alpha, beta and stable (as electron-builder's "users who receive beta get latest
+ * that channel and of every more stable one: {@code stable} takes only stable, {@code rc} takes rc and stable,
+ * {@code beta} takes beta, rc and stable, {@code alpha} takes all four (as electron-builder's "users who receive beta get latest
  * too"). Any other channel name takes itself and stable.
  */
 public final class Channels {
     public static final String STABLE = "stable";
-    private static final List<String> LADDER = List.of("stable", "beta", "alpha");
+    private static final List<String> LADDER = List.of("stable", "rc", "beta", "alpha");
 
     private Channels() {
     }

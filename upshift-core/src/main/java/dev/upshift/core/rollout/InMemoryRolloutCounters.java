@@ -29,7 +29,7 @@ public final class InMemoryRolloutCounters implements RolloutCounters {
         final Set<String> devices = ConcurrentHashMap.newKeySet();
     }
 
-    private record Bucket(long index, AtomicLong count) {
+    private record Bucket(long index, long lengthSeconds, AtomicLong count) {
     }
 
     private final ConcurrentHashMap<Long, Rule> rules = new ConcurrentHashMap<>();
@@ -55,6 +55,9 @@ public final class InMemoryRolloutCounters implements RolloutCounters {
         if (rule.devices.contains(deviceKey)) {
             return true;
         }
+        if (rule.devices.size() >= limit) {
+            return false; // full: refused devices never wait for the lock (admissions only grow)
+        }
         synchronized (rule) {
             if (rule.devices.contains(deviceKey)) {
                 return true;
@@ -74,7 +77,7 @@ public final class InMemoryRolloutCounters implements RolloutCounters {
         return rule != null && rule.devices.contains(deviceKey);
     }
 
-    /** Number of devices admitted to a rule. */
+    @Override
     public int admittedCount(long ruleId) {
         Rule rule = rules.get(ruleId);
         return rule == null ? 0 : rule.devices.size();
@@ -82,8 +85,11 @@ public final class InMemoryRolloutCounters implements RolloutCounters {
 
     @Override
     public boolean tryAcquire(long ruleId, long bucket, long limit, Duration ttl) {
-        Bucket b = buckets.compute(ruleId, (k, old) -> old == null || old.index() < bucket
-                ? new Bucket(bucket, new AtomicLong()) : old);
+        long length = ttl.getSeconds();
+        // A rule whose period changed (PATCH second -> day) starts a fresh bucket instead of comparing bucket
+        // numbers of different periods.
+        Bucket b = buckets.compute(ruleId, (k, old) -> old == null || old.lengthSeconds() != length || old.index() < bucket
+                ? new Bucket(bucket, length, new AtomicLong()) : old);
         if (b.index() > bucket) {
             return true; // a request from an older bucket arriving late: it no longer competes
         }

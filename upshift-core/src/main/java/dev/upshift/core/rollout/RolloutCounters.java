@@ -18,6 +18,9 @@ public interface RolloutCounters {
      */
     boolean admit(long ruleId, String deviceKey, long limit, Instant expiresAt);
 
+    /** Number of devices admitted to a gray rule so far. */
+    int admittedCount(long ruleId);
+
     /** True if the device was admitted to the rule before (no side effect). */
     boolean wasAdmitted(long ruleId, String deviceKey);
 

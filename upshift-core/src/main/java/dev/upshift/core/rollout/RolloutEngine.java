@@ -19,8 +19,9 @@ import java.util.List;
  *       (SemVer precedence for SemVer kinds, so 1.2.0-beta.2 &lt; 1.2.0) and is published to a channel the client
  *       accepts. Deleted versions never reach the engine (the catalog leaves them out).
  *   <li>Candidates are ordered newest version first (ties: newest strategy first).
- *   <li>With an appointed version, only the first candidate of exactly that version is considered; if it does not
- *       pass, the client is up to date (no fallback, as in UpgradeLink).
+ *   <li>With an appointed version, only the first candidate of exactly that version is considered (whatever its
+ *       channel: the client asked for it by name); if it does not pass, the client is up to date (no fallback, as
+ *       in UpgradeLink).
  *   <li>Otherwise the first candidate that passes wins, so a device outside the newest rollout may still be
  *       offered an older intermediate version that has its own strategy.
  *   <li>A candidate passes when, in this order: device targeting matches; the source-version restriction admits the
@@ -51,8 +52,11 @@ public final class RolloutEngine {
         List<Strategy> candidates = new ArrayList<>();
         for (Strategy s : strategies) {
             ReleaseVersion v = s.version();
+            // An explicitly appointed version is honoured whatever channel it was published to.
+            boolean channelOk = Channels.accepts(q.channel(), s.channel())
+                    || (q.appointed() != null && v.sameAs(q.appointed()));
             if (s.activeAt(q.now()) && v.platform().equals(q.platform()) && v.arch().equals(q.arch())
-                    && v.isNewerThan(q.current()) && Channels.accepts(q.channel(), s.channel())) {
+                    && v.isNewerThan(q.current()) && channelOk) {
                 candidates.add(s);
             }
         }

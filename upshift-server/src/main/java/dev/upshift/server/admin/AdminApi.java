@@ -97,16 +97,20 @@ public final class AdminApi {
         JsonInput in = JsonInput.parse(body(ctx, maxBodyBytes), Set.of("name"));
         String name = in.requiredString("name", 128);
         long id;
+        String token = RandomKeys.adminToken();
         try {
-            id = db.jdbi().withHandle(h -> h.createQuery("INSERT INTO tenants (name, created_at) VALUES (:n, :now) RETURNING id")
-                    .bind("n", name).bind("now", clock.millis()).mapTo(Long.class).one());
+            id = db.jdbi().inTransaction(h -> {
+                long tid = h.createQuery("INSERT INTO tenants (name, created_at) VALUES (:n, :now) RETURNING id")
+                        .bind("n", name).bind("now", clock.millis()).mapTo(Long.class).one();
+                AdminAuth.insertToken(h, tid, token, "first token of tenant " + name, false, clock.millis());
+                return tid;
+            });
         } catch (RuntimeException e) {
             if (Sql.isUniqueViolation(e)) {
                 throw AdminApiException.conflict("A tenant named '" + name + "' already exists.");
             }
             throw e;
         }
-        String token = auth.createToken(id, "first token of tenant " + name, false);
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("id", id);
         out.put("name", name);
@@ -217,12 +221,11 @@ public final class AdminApi {
     private void listApps(Context ctx) {
         CatalogSnapshot snap = catalog.current();
         long tenant = principal(ctx).tenantId();
-        String kindFilter = ctx.queryParam("kind");
-        if (kindFilter != null && AppKind.fromWireName(kindFilter).isEmpty()) {
-            throw AdminApiException.invalid("Query 'kind' must be one of " + AppKind.allWireNames() + ".");
-        }
+        String kindText = ctx.queryParam("kind");
+        AppKind kindFilter = kindText == null ? null : AppKind.fromWireName(kindText).orElseThrow(() ->
+                AdminApiException.invalid("Query 'kind' must be one of " + AppKind.allWireNames() + "."));
         List<App> apps = new ArrayList<>(snap.apps());
-        apps.removeIf(a -> a.tenantId() != tenant || (kindFilter != null && !a.kind().wireName().equals(kindFilter)));
+        apps.removeIf(a -> a.tenantId() != tenant || (kindFilter != null && a.kind() != kindFilter));
         apps.sort(Comparator.comparingLong(App::id));
         Json.respond(ctx, 200, Map.of("items", apps.stream().map(a -> render(a, snap)).toList()));
     }

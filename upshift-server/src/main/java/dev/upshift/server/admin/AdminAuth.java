@@ -61,9 +61,7 @@ public final class AdminAuth {
             } else {
                 token = RandomKeys.adminToken();
             }
-            h.createUpdate("INSERT INTO admin_tokens (tenant_id, token_hash, description, is_system, created_at) "
-                            + "VALUES (:t, :h, 'bootstrap token', 1, :now)")
-                    .bind("t", tenantId).bind("h", RandomKeys.sha256Hex(token)).bind("now", now).execute();
+            insertToken(h, tenantId, token, "bootstrap token", true, now);
             Path file = dataDir.resolve("admin-token");
             if (!envGiven) {
                 writeOwnerOnly(file, token);
@@ -72,14 +70,13 @@ public final class AdminAuth {
         });
     }
 
-    /** Creates a new token for a tenant and returns it in clear (shown once). */
-    public String createToken(long tenantId, String description, boolean system) {
-        String token = RandomKeys.adminToken();
-        db.jdbi().useHandle(h -> h.createUpdate("INSERT INTO admin_tokens (tenant_id, token_hash, description, "
-                        + "is_system, created_at) VALUES (:t, :h, :d, :s, :now)")
+    /** Stores a token (as its SHA-256) inside the caller's transaction. */
+    static void insertToken(org.jdbi.v3.core.Handle h, long tenantId, String token, String description, boolean system,
+                            long now) {
+        h.createUpdate("INSERT INTO admin_tokens (tenant_id, token_hash, description, is_system, created_at) "
+                        + "VALUES (:t, :h, :d, :s, :now)")
                 .bind("t", tenantId).bind("h", RandomKeys.sha256Hex(token)).bind("d", description)
-                .bind("s", system ? 1 : 0).bind("now", clock.millis()).execute());
-        return token;
+                .bind("s", system ? 1 : 0).bind("now", now).execute();
     }
 
     /** Resolves an {@code Authorization} header value. */

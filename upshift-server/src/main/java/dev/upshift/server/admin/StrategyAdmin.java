@@ -6,7 +6,7 @@ import dev.upshift.core.rollout.Channels;
 import dev.upshift.core.rollout.ClientVersion;
 import dev.upshift.core.rollout.FlowRule;
 import dev.upshift.core.rollout.GrayRule;
-import dev.upshift.core.rollout.InMemoryRolloutCounters;
+import dev.upshift.core.rollout.RolloutCounters;
 import dev.upshift.core.rollout.Strategy;
 import dev.upshift.core.version.SemVer;
 import dev.upshift.server.catalog.App;
@@ -50,11 +50,11 @@ public final class StrategyAdmin {
 
     private final Database db;
     private final CatalogStore catalog;
-    private final InMemoryRolloutCounters counters;
+    private final RolloutCounters counters;
     private final Clock clock;
     private final long maxBodyBytes;
 
-    public StrategyAdmin(Database db, CatalogStore catalog, InMemoryRolloutCounters counters, Clock clock,
+    public StrategyAdmin(Database db, CatalogStore catalog, RolloutCounters counters, Clock clock,
                          long maxBodyBytes) {
         this.db = db;
         this.catalog = catalog;
@@ -230,14 +230,32 @@ public final class StrategyAdmin {
                 targeting[1], source[0], source[1], channel, percentage, gray, flow);
     }
 
+    private static final Instant MIN_TIME = Instant.parse("1970-01-01T00:00:00Z");
+    private static final Instant MAX_TIME = Instant.parse("9999-12-31T23:59:59Z");
+
     private static Instant instant(JsonInput in, String field) {
         String text = in.requiredString(field, 64);
         try {
-            return java.time.OffsetDateTime.parse(text).toInstant();
+            return inRange(java.time.OffsetDateTime.parse(text).toInstant(), field);
         } catch (DateTimeParseException e) {
             throw AdminApiException.invalid("Field '" + field + "' must be an RFC 3339 time with offset, e.g. "
                     + "2026-01-31T09:00:00Z; got '" + text + "'.");
         }
+    }
+
+    private static Instant inRange(Instant t, String field) {
+        if (t.isBefore(MIN_TIME) || t.isAfter(MAX_TIME)) {
+            throw AdminApiException.invalid("Field '" + field + "' must lie between 1970 and 9999.");
+        }
+        return t;
+    }
+
+    /** A whole number that fits 64 bits, or a 400 naming the field. */
+    private static long exactLong(JsonNode n, String field) {
+        if (n == null || !n.isIntegralNumber() || !n.canConvertToLong()) {
+            throw AdminApiException.invalid("Field '" + field + "' must be a whole number; got " + n + ".");
+        }
+        return n.asLong();
     }
 
     private static Instant instant(JsonNode node, String field) {
@@ -245,15 +263,16 @@ public final class StrategyAdmin {
             throw AdminApiException.invalid("Field '" + field + "' is required: an RFC 3339 time such as 2026-01-31T09:00:00Z.");
         }
         try {
-            return java.time.OffsetDateTime.parse(node.asText()).toInstant();
+            return inRange(java.time.OffsetDateTime.parse(node.asText()).toInstant(), field);
         } catch (DateTimeParseException e) {
             throw AdminApiException.invalid("Field '" + field + "' must be an RFC 3339 time with offset; got '" + node.asText() + "'.");
         }
     }
 
     private static int percentage(JsonNode n) {
-        if (!n.isNumber()) {
-            throw AdminApiException.invalid("Field 'percentage' must be a number from 0 to 100 (e.g. 10 or 2.5).");
+        if (!n.isNumber() || n.decimalValue().compareTo(BigDecimal.ZERO) < 0
+                || n.decimalValue().compareTo(BigDecimal.valueOf(100)) > 0) {
+            throw AdminApiException.invalid("Field 'percentage' must be a number from 0 to 100 (e.g. 10 or 2.5); got " + n + ".");
         }
         BigDecimal bp = n.decimalValue().movePointRight(2);
         if (bp.compareTo(BigDecimal.ZERO) < 0 || bp.compareTo(BigDecimal.valueOf(10_000)) > 0 || bp.stripTrailingZeros().scale() > 0) {
@@ -278,10 +297,7 @@ public final class StrategyAdmin {
                     throw AdminApiException.invalid("Targeting by groups needs a non-empty 'groupIds' array.");
                 }
                 for (JsonNode id : list) {
-                    if (!id.canConvertToLong() || !id.isIntegralNumber()) {
-                        throw AdminApiException.invalid("'groupIds' must hold group ids (numbers).");
-                    }
-                    long gid = id.asLong();
+                    long gid = exactLong(id, "targeting.groupIds[]");
                     boolean exists = h.createQuery("SELECT COUNT(*) FROM device_groups WHERE id = :id AND tenant_id = :t "
                                     + "AND deleted_at IS NULL").bind("id", gid).bind("t", app.tenantId())
                             .mapTo(Long.class).one() > 0;
@@ -331,8 +347,8 @@ public final class StrategyAdmin {
                 }
                 Set<Long> ids = new LinkedHashSet<>();
                 for (JsonNode id : list) {
-                    long vid = id.asLong(-1);
-                    if (!id.isIntegralNumber() || snap.version(vid).filter(v -> v.appId() == app.id()).isEmpty()) {
+                    long vid = exactLong(id, "source.versionIds[]");
+                    if (snap.version(vid).filter(v -> v.appId() == app.id()).isEmpty()) {
                         throw AdminApiException.invalid("Source version " + id + " is not a version of app " + app.key() + ".");
                     }
                     ids.add(vid);
@@ -371,10 +387,11 @@ public final class StrategyAdmin {
             }
             return ClientVersion.of(p.version());
         }
-        if (!n.isIntegralNumber() || n.asLong() <= 0) {
+        long code = exactLong(n, "source." + field);
+        if (code <= 0) {
             throw AdminApiException.invalid("Source range '" + field + "' must be a positive version code; got " + n + ".");
         }
-        return ClientVersion.ofCode(n.asLong());
+        return ClientVersion.ofCode(code);
     }
 
     private static List<GrayDraft> grayRules(JsonNode list, Strategy old) {
@@ -390,7 +407,7 @@ public final class StrategyAdmin {
         for (JsonNode g : list) {
             String where = "grayRules[" + i++ + "]";
             checkFields(g, Set.of("id", "enabled", "begin", "end", "limit"), where);
-            Long id = g.hasNonNull("id") ? g.get("id").asLong() : null;
+            Long id = g.hasNonNull("id") ? exactLong(g.get("id"), where + ".id") : null;
             if (id != null && !known.contains(id)) {
                 throw AdminApiException.invalid(where + ".id " + id + " is not a gray rule of this strategy.");
             }
@@ -400,7 +417,7 @@ public final class StrategyAdmin {
                 throw AdminApiException.invalid(where + ": begin must be before end.");
             }
             JsonNode limit = g.get("limit");
-            if (limit == null || !limit.isIntegralNumber() || limit.asLong() < 0) {
+            if (limit == null || !limit.isIntegralNumber() || !limit.canConvertToLong() || limit.asLong() < 0) {
                 throw AdminApiException.invalid(where + ".limit must be the number of distinct devices to admit (0 or more).");
             }
             out.add(new GrayDraft(id, bool(g, "enabled", true, where), begin, end, limit.asLong()));
@@ -428,18 +445,21 @@ public final class StrategyAdmin {
         for (JsonNode f : list) {
             String where = "flowRules[" + i++ + "]";
             checkFields(f, Set.of("id", "enabled", "begin", "end", "dimension", "limit", "soft"), where);
-            Long id = f.hasNonNull("id") ? f.get("id").asLong() : null;
+            Long id = f.hasNonNull("id") ? exactLong(f.get("id"), where + ".id") : null;
             if (id != null && !known.contains(id)) {
                 throw AdminApiException.invalid(where + ".id " + id + " is not a flow rule of this strategy.");
             }
             String begin = time(f.path("begin").asText("00:00:00"), where + ".begin");
             String end = time(f.path("end").asText("23:59:59"), where + ".end");
+            if (begin.equals(end)) {
+                throw AdminApiException.invalid(where + ": begin and end are equal; leave both out for the whole day.");
+            }
             String dim = f.path("dimension").asText("");
             if (!List.of("second", "minute", "hour", "day").contains(dim)) {
                 throw AdminApiException.invalid(where + ".dimension must be second, minute, hour or day.");
             }
             JsonNode limit = f.get("limit");
-            if (limit == null || !limit.isIntegralNumber() || limit.asLong() < 0) {
+            if (limit == null || !limit.isIntegralNumber() || !limit.canConvertToLong() || limit.asLong() < 0) {
                 throw AdminApiException.invalid(where + ".limit must be the number of offers per " + dim + " (0 or more).");
             }
             out.add(new FlowDraft(id, bool(f, "enabled", true, where), begin, end, dim, limit.asLong(),
@@ -516,9 +536,13 @@ public final class StrategyAdmin {
         for (GrayDraft g : d.gray()) {
             if (g.id() != null) {
                 keepGray.add(g.id());
-                h.createUpdate("UPDATE gray_rules SET enabled = :e, begin_at = :b, end_at = :end, device_limit = :l WHERE id = :id")
+                int n = h.createUpdate("UPDATE gray_rules SET enabled = :e, begin_at = :b, end_at = :end, device_limit = :l "
+                                + "WHERE id = :id AND strategy_id = :s AND deleted_at IS NULL")
                         .bind("e", g.enabled() ? 1 : 0).bind("b", g.begin().toEpochMilli()).bind("end", g.end().toEpochMilli())
-                        .bind("l", g.limit()).bind("id", g.id()).execute();
+                        .bind("l", g.limit()).bind("id", g.id()).bind("s", strategyId).execute();
+                if (n == 0) {
+                    throw AdminApiException.conflict("Gray rule " + g.id() + " was changed or removed meanwhile; reload the strategy and retry.");
+                }
             } else {
                 keepGray.add(h.createQuery("INSERT INTO gray_rules (strategy_id, enabled, begin_at, end_at, device_limit) "
                                 + "VALUES (:s, :e, :b, :end, :l) RETURNING id")
@@ -537,10 +561,13 @@ public final class StrategyAdmin {
         for (FlowDraft f : d.flow()) {
             if (f.id() != null) {
                 keepFlow.add(f.id());
-                h.createUpdate("UPDATE flow_rules SET enabled = :e, begin_time = :b, end_time = :end, dimension = :dim, "
-                                + "rule_limit = :l, soft = :soft WHERE id = :id")
+                int n = h.createUpdate("UPDATE flow_rules SET enabled = :e, begin_time = :b, end_time = :end, dimension = :dim, "
+                                + "rule_limit = :l, soft = :soft WHERE id = :id AND strategy_id = :s AND deleted_at IS NULL")
                         .bind("e", f.enabled() ? 1 : 0).bind("b", f.begin()).bind("end", f.end()).bind("dim", f.dimension())
-                        .bind("l", f.limit()).bind("soft", f.soft() ? 1 : 0).bind("id", f.id()).execute();
+                        .bind("l", f.limit()).bind("soft", f.soft() ? 1 : 0).bind("id", f.id()).bind("s", strategyId).execute();
+                if (n == 0) {
+                    throw AdminApiException.conflict("Flow rule " + f.id() + " was changed or removed meanwhile; reload the strategy and retry.");
+                }
             } else {
                 keepFlow.add(h.createQuery("INSERT INTO flow_rules (strategy_id, enabled, begin_time, end_time, dimension, "
                                 + "rule_limit, soft) VALUES (:s, :e, :b, :end, :dim, :l, :soft) RETURNING id")

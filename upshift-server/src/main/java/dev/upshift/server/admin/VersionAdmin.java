@@ -404,8 +404,15 @@ public final class VersionAdmin {
             });
         } catch (RuntimeException e) {
             if (Sql.isUniqueViolation(e)) {
+                // Another upload of this role finished first: the same bytes make this one a successful retry.
+                CatalogSnapshot now2 = catalog.refresh();
+                Optional<VersionFile> winner = now2.version(v.id()).flatMap(x -> x.file(role));
+                if (winner.isPresent() && winner.get().sha256().equals(blob.sha256())) {
+                    Json.respond(ctx, 200, renderFile(app, now2.version(v.id()).orElseThrow(), winner.get()));
+                    return;
+                }
                 throw AdminApiException.conflict("Another upload for the " + role + " artifact of version " + v.name()
-                        + " finished first; artifacts are immutable.");
+                        + " finished first with different bytes; artifacts are immutable.");
             }
             throw e;
         }
@@ -433,7 +440,7 @@ public final class VersionAdmin {
                     "Artifact of " + declared + " bytes is larger than max-artifact-bytes=" + maxArtifactBytes + ".");
         }
         ArtifactStore.Staged staged;
-        try (InputStream in = ctx.req().getInputStream()) {
+        try (InputStream in = new RequestBodyStream(ctx.req().getInputStream())) {
             staged = artifacts.stage(in, maxArtifactBytes);
         } catch (ArtifactTooLargeException e) {
             throw new AdminApiException(AdminApiException.AdminError.PAYLOAD_TOO_LARGE,
@@ -500,8 +507,14 @@ public final class VersionAdmin {
                             .bind("n", fileName).bind("now", now).execute();
                 });
             } catch (RuntimeException e) {
-                if (Sql.isUniqueViolation(e)) {
-                    throw AdminApiException.conflict("Another upload of this patch finished first; patches are immutable.");
+                boolean sameBytes = Sql.isUniqueViolation(e) && catalog.refresh().patch(v.id(), base.id(), (int) algo)
+                        .map(p -> p.file().sha256().equals(blob.sha256())).orElse(false);
+                if (!sameBytes && Sql.isUniqueViolation(e)) {
+                    throw AdminApiException.conflict("Another upload of this patch finished first with different bytes; "
+                            + "patches are immutable.");
+                }
+                if (!sameBytes) {
+                    throw e;
                 }
                 throw e;
             }
@@ -522,6 +535,22 @@ public final class VersionAdmin {
         m.put("sha256", p.file().sha256());
         m.put("downloadUrl", links.patch(app, p));
         return m;
+    }
+
+    /** Marks read failures of the request body, so they answer 400 instead of passing for storage errors. */
+    private static final class RequestBodyStream extends java.io.FilterInputStream {
+        RequestBodyStream(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) {
+            try {
+                return super.read(b, off, len);
+            } catch (IOException e) {
+                throw new dev.upshift.server.http.BodyReader.IncompleteBodyException(e);
+            }
+        }
     }
 
     private static void validateFileName(String name) {

@@ -80,9 +80,9 @@ public final class LegacyRequestAuthenticator {
         }
 
         Instant now = clock.instant();
-        long skewMillis = Math.abs(now.toEpochMilli() - sent.toEpochMilli());
-        if (skewMillis > WINDOW_SECONDS * 1000) {
-            long skew = skewMillis / 1000;
+        java.time.Duration skewDuration = java.time.Duration.between(sent, now).abs();
+        if (skewDuration.compareTo(java.time.Duration.ofSeconds(WINDOW_SECONDS)) > 0) {
+            long skew = skewDuration.getSeconds();
             throw new ClientApiException(UpgradeLinkCode.AUTH_FAILED,
                     "X-Timestamp is " + skew + " s away from server time " + SERVER_TIME.format(
                             now.atOffset(ZoneOffset.UTC).withNano(0))

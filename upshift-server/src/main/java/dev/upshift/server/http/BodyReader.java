@@ -3,12 +3,20 @@ package dev.upshift.server.http;
 import io.javalin.http.Context;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.util.function.LongFunction;
 
 /** Reads a request body into memory up to a cap, refusing larger bodies before and while reading. */
 public final class BodyReader {
     private BodyReader() {
+    }
+
+    /** The client closed or stalled before sending the whole body it announced. */
+    public static final class IncompleteBodyException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        public IncompleteBodyException(Throwable cause) {
+            super("the request body ended before its announced length, or stalled", cause, false, false);
+        }
     }
 
     public static byte[] read(Context ctx, long max, LongFunction<RuntimeException> tooLarge) {
@@ -23,7 +31,7 @@ public final class BodyReader {
             }
             return bytes;
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw new IncompleteBodyException(e);
         }
     }
 }

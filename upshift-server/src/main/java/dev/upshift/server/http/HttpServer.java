@@ -58,6 +58,16 @@ public final class HttpServer {
             r.exception(ClientApiException.class, (e, ctx) ->
                     ClientCall.respondError(ctx, e.code(), e.getMessage(), e.docs()));
             r.exception(AdminApiException.class, (e, ctx) -> adminError(ctx, e.error(), e.getMessage()));
+            r.exception(BodyReader.IncompleteBodyException.class, (e, ctx) -> {
+                LOG.debug("incomplete request body on {} {}", ctx.method(), ctx.path());
+                if (isAdmin(ctx)) {
+                    adminError(ctx, AdminApiException.AdminError.INVALID_REQUEST,
+                            "The request body ended before its announced length; send the whole body.");
+                } else {
+                    ClientCall.respondError(ctx, UpgradeLinkCode.INVALID_BODY,
+                            "The request body ended before its announced length", "");
+                }
+            });
             r.exception(HttpResponseException.class, (e, ctx) -> unmatched(ctx, e.getStatus(), e.getMessage()));
             r.exception(Exception.class, (e, ctx) -> {
                 LOG.error("unhandled error on {} {} trace={}", ctx.method(), ctx.path(),

@@ -33,6 +33,8 @@ public final class Json {
             var loc = e.getLocation();
             throw new IOException(loc == null ? "the body is not valid JSON"
                     : "the body is not valid JSON (line " + loc.getLineNr() + ", column " + loc.getColumnNr() + ")");
+        } catch (NumberFormatException | ArithmeticException e) {
+            throw new IOException("the body holds a number out of range");
         }
     }
 

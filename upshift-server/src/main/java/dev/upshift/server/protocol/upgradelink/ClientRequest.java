@@ -60,7 +60,13 @@ final class ClientRequest {
 
     /** An optional string; absent, null or empty gives null. Non-strings are refused. */
     String optionalString(String field) {
-        return has(field) && !node.get(field).asText().isEmpty() ? requiredString(field) : null;
+        if (!has(field)) {
+            return null;
+        }
+        if (!node.get(field).isTextual()) {
+            throw new ClientApiException(UpgradeLinkCode.INVALID_PARAMETER, "Parameter " + field + " must be a string");
+        }
+        return node.get(field).asText().isEmpty() ? null : requiredString(field);
     }
 
     /** An optional non-negative integer; absent, null or 0 gives 0. */

@@ -83,9 +83,12 @@ public final class DownloadEndpoint {
         } else {
             String platform = filter(ctx, kind, kind.platformField().wireName(), kind.platforms());
             String arch = filter(ctx, kind, "arch", kind.arches());
+            // Versions whose file is not uploaded yet are skipped, so "download latest" keeps working while a
+            // new version is being published.
             List<Version> candidates = snap.versions(app.id()).stream()
                     .filter(v -> platform == null || v.platform().equals(platform))
                     .filter(v -> arch == null || v.arch().equals(arch))
+                    .filter(v -> kind == AppKind.URL || !v.files().isEmpty())
                     .toList();
             Optional<Version> chosen = versionCode > 0
                     ? candidates.stream().filter(v -> v.code() == versionCode)

@@ -90,7 +90,7 @@ public final class ElectronFeedEndpoint {
         String platform = FeedQuery.choice(ctx, kind, "platform", kind.platforms());
         String arch = FeedQuery.choice(ctx, kind, "arch", kind.arches());
         ClientVersion appointed = FeedQuery.appointed(ctx);
-        String channel = FeedQuery.optional(ctx, "channel");
+        String channel = UpgradeEndpoint.channel(FeedQuery.optional(ctx, "channel"));
         if (channel == null && channelFromFile != null && !Channels.normalize(channelFromFile).equals(Channels.STABLE)) {
             channel = channelFromFile;
         }

@@ -75,7 +75,7 @@ public final class TauriUpdaterEndpoint {
         App app = ClientCall.feedApp(ctx, snap, kind, appKey);
 
         UpdateChecks.Outcome outcome = checks.check(snap, app, new UpdateChecks.Request(current, appointed, target, arch,
-                FeedQuery.optional(ctx, "channel"), UpgradeEndpoint.deviceKey(FeedQuery.optional(ctx, "devKey"), ctx),
+                UpgradeEndpoint.channel(FeedQuery.optional(ctx, "channel")), UpgradeEndpoint.deviceKey(FeedQuery.optional(ctx, "devKey"), ctx),
                 UpgradeEndpoint.deviceModel(FeedQuery.optional(ctx, "devModelKey"))));
         if (outcome.decision() instanceof Decision.FlowLimited limited) {
             ctx.header("Retry-After", Long.toString(UpgradeEndpoint.retryAfterSeconds(limited)));
@@ -97,21 +97,17 @@ public final class TauriUpdaterEndpoint {
         Json.respond(ctx, 200, body);
     }
 
+    /**
+     * The file the stored signature belongs to: the update bundle, else the install package. A version holds one
+     * signature, so no other file may be offered with it; with a {@code bundle_type} the answer is that file if it
+     * has the right format, else nothing.
+     */
     static Optional<VersionFile> pick(Version v, String bundleType) {
-        Optional<VersionFile> update = v.file("update");
-        Optional<VersionFile> install = v.file("install");
+        Optional<VersionFile> signed = v.file("update").or(() -> v.file("install"));
         if (bundleType == null || bundleType.equals("unknown")) {
-            return update.or(() -> install);
+            return signed;
         }
         List<String> suffixes = BUNDLE_SUFFIXES.get(bundleType);
-        for (Optional<VersionFile> f : List.of(update, install)) {
-            if (f.isPresent()) {
-                String name = f.get().fileName().toLowerCase(Locale.ROOT);
-                if (suffixes.stream().anyMatch(name::endsWith)) {
-                    return f;
-                }
-            }
-        }
-        return Optional.empty();
+        return signed.filter(f -> suffixes.stream().anyMatch(f.fileName().toLowerCase(Locale.ROOT)::endsWith));
     }
 }

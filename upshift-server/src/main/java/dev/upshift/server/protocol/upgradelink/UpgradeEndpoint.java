@@ -2,6 +2,7 @@ package dev.upshift.server.protocol.upgradelink;
 
 import dev.upshift.core.kind.AppKind;
 import dev.upshift.core.protocol.UpgradeLinkCode;
+import dev.upshift.core.rollout.Channels;
 import dev.upshift.core.rollout.ClientVersion;
 import dev.upshift.core.rollout.Decision;
 import dev.upshift.core.rollout.Strategy;
@@ -71,7 +72,7 @@ public final class UpgradeEndpoint {
                     "Parameter arch must be one of " + String.join(", ", kind.arches()) + "; got '" + arch + "'");
         }
         long patchAlgo = kind == AppKind.APK ? body.optionalNonNegativeLong("patchAlgo") : 0;
-        String channel = body.optionalString("channel");
+        String channel = channel(body.optionalString("channel"));
         App app = ClientCall.ownedApp(call, kind, appKey);
 
         UpdateChecks.Outcome outcome = checks.check(call.catalog(), app, new UpdateChecks.Request(
@@ -101,20 +102,41 @@ public final class UpgradeEndpoint {
      */
     static String deviceKey(String devKey, Context ctx) {
         if (devKey != null && !devKey.isEmpty()) {
-            if (devKey.length() > 128) {
-                throw new ClientApiException(UpgradeLinkCode.INVALID_PARAMETER, "Parameter devKey is longer than 128 characters");
-            }
-            return devKey;
+            return checkedKey(devKey, "devKey");
         }
         String staging = ctx.header("x-user-staging-id");
-        return staging == null || staging.isEmpty() || staging.length() > 128 ? null : staging;
+        // An unusable staging id is ignored rather than refused: the client did not choose it.
+        return staging == null || !isKey(staging) ? null : staging;
     }
 
     static String deviceModel(String model) {
-        if (model != null && model.length() > 128) {
-            throw new ClientApiException(UpgradeLinkCode.INVALID_PARAMETER, "Parameter devModelKey is longer than 128 characters");
+        return model == null || model.isEmpty() ? null : checkedKey(model, "devModelKey");
+    }
+
+    /** The client's channel, checked like the admin API checks strategy channels; null when not given. */
+    static String channel(String channel) {
+        if (channel == null) {
+            return null;
         }
-        return model;
+        String c = Channels.normalize(channel);
+        if (!Channels.isValid(c)) {
+            throw new ClientApiException(UpgradeLinkCode.INVALID_PARAMETER,
+                    "Parameter channel must be 1-32 characters of a-z, 0-9 and '-', e.g. stable or beta");
+        }
+        return c;
+    }
+
+    /** Device and model keys: 1-128 visible ASCII characters, as the admin API requires. */
+    private static String checkedKey(String key, String field) {
+        if (!isKey(key)) {
+            throw new ClientApiException(UpgradeLinkCode.INVALID_PARAMETER,
+                    "Parameter " + field + " must be 1-128 visible ASCII characters");
+        }
+        return key;
+    }
+
+    private static boolean isKey(String key) {
+        return !key.isEmpty() && key.length() <= 128 && key.chars().allMatch(c -> c > 0x20 && c < 0x7f);
     }
 
     static long retryAfterSeconds(Decision.FlowLimited limited) {
