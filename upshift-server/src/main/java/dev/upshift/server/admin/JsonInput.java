@@ -64,6 +64,15 @@ final class JsonInput {
         if (s.length() > maxLength) {
             throw AdminApiException.invalid("Field '" + field + "' is longer than " + maxLength + " characters.");
         }
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            boolean unpaired = Character.isHighSurrogate(c)
+                    ? i + 1 >= s.length() || !Character.isLowSurrogate(s.charAt(++i))
+                    : Character.isLowSurrogate(c);
+            if (c == 0 || unpaired) {
+                throw AdminApiException.invalid("Field '" + field + "' holds a NUL character or broken UTF-16 text.");
+            }
+        }
         return s;
     }
 

@@ -375,7 +375,7 @@ public final class VersionAdmin {
         if (!role.equals("install") && !role.equals("update")) {
             throw AdminApiException.invalid("Query 'role' must be 'install' or 'update'; got '" + role + "'.");
         }
-        String fileName = Optional.ofNullable(ctx.queryParam("fileName")).orElse(app.name() + "-" + v.name());
+        String fileName = Optional.ofNullable(ctx.queryParam("fileName")).orElse(defaultFileName(app.name() + "-" + v.name()));
         validateFileName(fileName);
         StoredBlob blob;
         try (ArtifactStore.Staged staged = receive(ctx)) {
@@ -482,7 +482,8 @@ public final class VersionAdmin {
             throw AdminApiException.invalid("A patch goes from an older version to a newer one; version " + base.name()
                     + " is not older than " + v.name() + ".");
         }
-        String fileName = Optional.ofNullable(ctx.queryParam("fileName")).orElse(app.name() + "-" + base.name() + "-" + v.name() + ".patch");
+        String fileName = Optional.ofNullable(ctx.queryParam("fileName"))
+                .orElse(defaultFileName(app.name() + "-" + base.name() + "-" + v.name()) + ".patch");
         validateFileName(fileName);
         StoredBlob blob;
         Optional<dev.upshift.server.catalog.VersionPatch> existing = snap.patch(v.id(), base.id(), (int) algo);
@@ -551,6 +552,15 @@ public final class VersionAdmin {
                 throw new dev.upshift.server.http.BodyReader.IncompleteBodyException(e);
             }
         }
+    }
+
+    /** A file name made from app and version names: separators, quotes and controls become '_', at most 200 chars. */
+    static String defaultFileName(String text) {
+        StringBuilder sb = new StringBuilder();
+        for (char c : text.toCharArray()) {
+            sb.append(c < 0x20 || c == 0x7f || c == '/' || c == '\\' || c == '"' ? '_' : c);
+        }
+        return sb.length() > 200 ? sb.substring(0, 200) : sb.toString();
     }
 
     private static void validateFileName(String name) {

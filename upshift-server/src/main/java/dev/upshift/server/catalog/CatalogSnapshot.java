@@ -24,6 +24,7 @@ public final class CatalogSnapshot {
 
     private final Map<Long, List<StrategyEntry>> strategiesByApp;
     private final Map<String, VersionPatch> patches;
+    private final Map<String, Long> deletedVersionIds;
     private final Map<Long, VersionPatch> patchesById;
     private final Map<Long, List<Strategy>> rulesByApp;
     private final Map<Long, StrategyEntry> strategiesById;
@@ -32,7 +33,8 @@ public final class CatalogSnapshot {
     CatalogSnapshot(Map<String, App> appsByKey, Map<Long, List<Version>> versionsByApp,
                     Map<String, AccessKey> accessKeys, Map<Long, List<StrategyEntry>> strategiesByApp,
                     Map<Long, Map<String, Set<Long>>> groupsByTenantAndDevice, List<VersionPatch> patches,
-                    long loadedAtMillis) {
+                    Map<String, Long> deletedVersionIds, long loadedAtMillis) {
+        this.deletedVersionIds = Map.copyOf(deletedVersionIds);
         Map<String, VersionPatch> patchIndex = new HashMap<>();
         Map<Long, VersionPatch> patchById = new HashMap<>();
         for (VersionPatch p : patches) {
@@ -74,10 +76,10 @@ public final class CatalogSnapshot {
     }
 
     public static CatalogSnapshot empty() {
-        return new CatalogSnapshot(Map.of(), Map.of(), Map.of(), Map.of(), Map.of(), List.of(), 0);
+        return new CatalogSnapshot(Map.of(), Map.of(), Map.of(), Map.of(), Map.of(), List.of(), Map.of(), 0);
     }
 
-    private static String identity(long appId, String platform, String arch, String key) {
+    static String identity(long appId, String platform, String arch, String key) {
         return appId + "\u0000" + platform + "\u0000" + arch + "\u0000" + key;
     }
 
@@ -110,6 +112,19 @@ public final class CatalogSnapshot {
     /** The version with this integer code; for SemVer kinds the release wins over its pre-releases. */
     public Optional<Version> versionByCode(long appId, String platform, String arch, long code) {
         return Optional.ofNullable(versionsByCode.get(identity(appId, platform, arch, Long.toString(code))));
+    }
+
+    /**
+     * The id of the version a client runs, live or deleted: by canonical SemVer when given, else by integer code.
+     * Only for recognising installed versions; deleted versions are never offered.
+     */
+    public Optional<Long> installedVersionId(long appId, String platform, String arch, String semver, long code) {
+        Optional<Version> live = semver != null ? versionByIdentity(appId, platform, arch, semver)
+                : versionByCode(appId, platform, arch, code);
+        if (live.isPresent()) {
+            return Optional.of(live.get().id());
+        }
+        return Optional.ofNullable(deletedVersionIds.get(identity(appId, platform, arch, semver != null ? semver : "#" + code)));
     }
 
     /** The delta patch from an installed version to a newer one, for one algorithm. */

@@ -44,7 +44,11 @@ public final class CatalogStore {
     }
 
     public synchronized CatalogSnapshot refresh() {
-        CatalogSnapshot next = db.jdbi().inTransaction(this::load);
+        // One consistent read: SQLite transactions are serializable; PostgreSQL needs REPEATABLE READ for every
+        // SELECT of the rebuild to see the same commits.
+        CatalogSnapshot next = db.dialect() == Database.Dialect.POSTGRESQL
+                ? db.jdbi().inTransaction(org.jdbi.v3.core.transaction.TransactionIsolationLevel.REPEATABLE_READ, this::load)
+                : db.jdbi().inTransaction(this::load);
         current.set(next);
         return next;
     }
@@ -120,7 +124,16 @@ public final class CatalogStore {
                         rs.getString("md5"), rs.getString("sha512"), rs.getString("file_name"),
                         "application/octet-stream", rs.getLong("created_at"))))
                 .list();
-        return new CatalogSnapshot(apps, sorted, keys, strategies, groups, patches, System.currentTimeMillis());
+        // Deleted versions are never offered, but clients still run them: listed source restrictions must recognise them.
+        Map<String, Long> deleted = new HashMap<>();
+        h.createQuery("SELECT id, app_id, platform, arch, version_key, version_code FROM versions WHERE deleted_at IS NOT NULL")
+                .map((rs, ctx) -> new Object[]{rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getString(4),
+                        rs.getString(5), rs.getLong(6)})
+                .forEach(r -> {
+                    deleted.put(CatalogSnapshot.identity((Long) r[1], (String) r[2], (String) r[3], (String) r[4]), (Long) r[0]);
+                    deleted.putIfAbsent(CatalogSnapshot.identity((Long) r[1], (String) r[2], (String) r[3], "#" + r[5]), (Long) r[0]);
+                });
+        return new CatalogSnapshot(apps, sorted, keys, strategies, groups, patches, deleted, System.currentTimeMillis());
     }
 
     private static ReleaseVersion release(App app, long id, long code, String key, String platform, String arch,

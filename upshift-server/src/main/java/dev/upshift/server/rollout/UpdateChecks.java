@@ -44,11 +44,10 @@ public final class UpdateChecks {
     }
 
     public Outcome check(CatalogSnapshot snap, App app, Request r) {
-        Optional<Version> installed = r.current().semver() != null
-                ? snap.versionByIdentity(app.id(), r.platform(), r.arch(), r.current().semver().canonical())
-                : snap.versionByCode(app.id(), r.platform(), r.arch(), r.current().code());
+        Optional<Long> installed = snap.installedVersionId(app.id(), r.platform(), r.arch(),
+                r.current().semver() != null ? r.current().semver().canonical() : null, r.current().code());
         String channel = r.channel() != null ? r.channel() : r.current().impliedChannel();
-        RolloutQuery q = new RolloutQuery(r.current(), installed.map(Version::id).orElse(null), r.appointed(),
+        RolloutQuery q = new RolloutQuery(r.current(), installed.orElse(null), r.appointed(),
                 r.platform(), r.arch(), channel, r.deviceKey(), r.deviceModel(),
                 snap.groupsOf(app.tenantId(), r.deviceKey()), clock.instant());
         Decision d = RolloutEngine.decide(snap.rules(app.id()), q, counters);
