@@ -79,6 +79,27 @@ class StartupTest {
                 .hasMessageContaining("newer Upshift");
     }
 
+    private static String raw(int port, String request) throws Exception {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(5000);
+            socket.getOutputStream().write(request.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+            socket.getOutputStream().flush();
+            return new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.ISO_8859_1);
+        }
+    }
+
+    @Test
+    void errorsJettyRaisesBeforeRoutingAreJsonToo() throws Exception {
+        try (UpshiftServer s = UpshiftServer.start(config(), TestServer.ADMIN_TOKEN, null, Clock.systemUTC())) {
+            String badUri = raw(s.port(), "GET /v1/win/%zz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+            assertThat(badUri).startsWith("HTTP/1.1 400").contains("application/json").contains("\"code\":400001")
+                    .doesNotContain("<html");
+            String hugeHeader = raw(s.port(), "GET /v1/win/download HTTP/1.1\r\nHost: x\r\nX-Big: " + "a".repeat(20_000)
+                    + "\r\nConnection: close\r\n\r\n");
+            assertThat(hugeHeader).startsWith("HTTP/1.1 431").contains("\"code\":431001").doesNotContain("<html");
+        }
+    }
+
     @Test
     void handlerErrorsSurviveTheErrorPagesWhateverTheRequestContentType() throws Exception {
         try (UpshiftServer s = UpshiftServer.start(config(), TestServer.ADMIN_TOKEN, null, Clock.systemUTC())) {

@@ -42,6 +42,7 @@ public final class HttpServer {
             cfg.startup.showOldJavalinVersionWarning = false;
             cfg.http.compressionStrategy = CompressionStrategy.NONE;
             cfg.http.maxRequestSize = Long.MAX_VALUE; // bodies are capped per route, while streaming
+            cfg.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
             cfg.jetty.modifyHttpConfiguration(hc -> {
                 hc.setSendServerVersion(false);
                 hc.setSendXPoweredBy(false);
