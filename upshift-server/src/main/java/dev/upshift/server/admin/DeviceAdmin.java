@@ -3,6 +3,7 @@ package dev.upshift.server.admin;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.upshift.core.rollout.Strategy;
 import dev.upshift.server.catalog.CatalogStore;
+import dev.upshift.server.catalog.DeviceKeys;
 import dev.upshift.server.db.Database;
 import dev.upshift.server.db.Sql;
 import dev.upshift.server.http.Json;
@@ -57,7 +58,7 @@ public final class DeviceAdmin {
     }
 
     static void checkKey(String key, String field) {
-        if (key.length() > 128 || !key.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
+        if (!DeviceKeys.isValid(key)) {
             throw AdminApiException.invalid("Field '" + field + "' must be 1-128 visible ASCII characters.");
         }
     }

@@ -4,7 +4,6 @@ import dev.upshift.core.kind.AppKind;
 import dev.upshift.core.protocol.UpgradeLinkCode;
 import dev.upshift.core.rollout.Channels;
 import dev.upshift.core.rollout.ClientVersion;
-import dev.upshift.core.rollout.Decision;
 import dev.upshift.server.artifacts.ArtifactStore;
 import dev.upshift.server.artifacts.DownloadCounter;
 import dev.upshift.server.artifacts.FileResponder;
@@ -99,10 +98,7 @@ public final class ElectronFeedEndpoint {
 
         UpdateChecks.Outcome outcome = checks.check(snap, app, new UpdateChecks.Request(current, appointed, platform,
                 arch, channel, device, UpgradeEndpoint.deviceModel(FeedQuery.optional(ctx, "devModelKey"))));
-        if (outcome.decision() instanceof Decision.FlowLimited limited) {
-            ctx.header("Retry-After", Long.toString(UpgradeEndpoint.retryAfterSeconds(limited)));
-            throw new ClientApiException(UpgradeLinkCode.FLOW_LIMITED, "Too many update checks for this release right now; retry later");
-        }
+        UpgradeEndpoint.refuseIfFlowLimited(ctx, outcome);
         Map<String, Object> body = new LinkedHashMap<>();
         if (!outcome.isOffer() || outcome.offered().files().isEmpty()) {
             body.put("version", versionText);

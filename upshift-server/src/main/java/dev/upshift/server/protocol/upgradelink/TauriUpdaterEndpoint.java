@@ -3,7 +3,6 @@ package dev.upshift.server.protocol.upgradelink;
 import dev.upshift.core.kind.AppKind;
 import dev.upshift.core.protocol.UpgradeLinkCode;
 import dev.upshift.core.rollout.ClientVersion;
-import dev.upshift.core.rollout.Decision;
 import dev.upshift.server.catalog.App;
 import dev.upshift.server.catalog.CatalogSnapshot;
 import dev.upshift.server.catalog.CatalogStore;
@@ -77,10 +76,7 @@ public final class TauriUpdaterEndpoint {
         UpdateChecks.Outcome outcome = checks.check(snap, app, new UpdateChecks.Request(current, appointed, target, arch,
                 UpgradeEndpoint.channel(FeedQuery.optional(ctx, "channel")), UpgradeEndpoint.deviceKey(FeedQuery.optional(ctx, "devKey"), ctx),
                 UpgradeEndpoint.deviceModel(FeedQuery.optional(ctx, "devModelKey"))));
-        if (outcome.decision() instanceof Decision.FlowLimited limited) {
-            ctx.header("Retry-After", Long.toString(UpgradeEndpoint.retryAfterSeconds(limited)));
-            throw new ClientApiException(UpgradeLinkCode.FLOW_LIMITED, "Too many update checks for this release right now; retry later");
-        }
+        UpgradeEndpoint.refuseIfFlowLimited(ctx, outcome);
         Optional<VersionFile> file = outcome.isOffer() ? pick(outcome.offered(), bundleType) : Optional.empty();
         if (file.isEmpty()) {
             ctx.status(204);

@@ -8,6 +8,7 @@ import dev.upshift.core.rollout.Decision;
 import dev.upshift.core.rollout.Strategy;
 import dev.upshift.server.catalog.App;
 import dev.upshift.server.catalog.CatalogStore;
+import dev.upshift.server.catalog.DeviceKeys;
 import dev.upshift.server.catalog.Version;
 import dev.upshift.server.catalog.VersionFile;
 import dev.upshift.server.catalog.VersionPatch;
@@ -78,11 +79,7 @@ public final class UpgradeEndpoint {
         UpdateChecks.Outcome outcome = checks.check(call.catalog(), app, new UpdateChecks.Request(
                 ClientVersion.ofCode(code), appointed > 0 ? ClientVersion.ofCode(appointed) : null, "", arch, channel,
                 deviceKey(body.optionalString("devKey"), ctx), deviceModel(body.optionalString("devModelKey"))));
-        if (outcome.decision() instanceof Decision.FlowLimited limited) {
-            ctx.header("Retry-After", Long.toString(retryAfterSeconds(limited)));
-            throw new ClientApiException(UpgradeLinkCode.FLOW_LIMITED,
-                    "Too many update checks for this release right now; retry later");
-        }
+        UpgradeEndpoint.refuseIfFlowLimited(ctx, outcome);
         if (!outcome.isOffer()) {
             ClientCall.respond(ctx, UpgradeLinkCode.OK, LATEST_MSG, LATEST_DOCS, data(kind, app, null, null, arch, 0, null));
             return;
@@ -136,13 +133,18 @@ public final class UpgradeEndpoint {
     }
 
     private static boolean isKey(String key) {
-        return !key.isEmpty() && key.length() <= 128 && key.chars().allMatch(c -> c > 0x20 && c < 0x7f);
+        return DeviceKeys.isValid(key);
     }
 
-    static long retryAfterSeconds(Decision.FlowLimited limited) {
-        long length = limited.rule().dimension().length().getSeconds();
-        long now = Instant.now().getEpochSecond();
-        return Math.max(1, length - Math.floorMod(now, length));
+    /** A hard flow limit answers 429001 with {@code Retry-After}: the seconds until the rule's next bucket. */
+    static void refuseIfFlowLimited(Context ctx, UpdateChecks.Outcome outcome) {
+        if (outcome.decision() instanceof Decision.FlowLimited limited) {
+            long length = limited.rule().dimension().length().getSeconds();
+            long now = Instant.now().getEpochSecond();
+            ctx.header("Retry-After", Long.toString(Math.max(1, length - Math.floorMod(now, length))));
+            throw new ClientApiException(UpgradeLinkCode.FLOW_LIMITED,
+                    "Too many update checks for this release right now; retry later");
+        }
     }
 
     /** The kind's data object; with {@code v == null}, every field zero-valued (the "already latest" shape). */
