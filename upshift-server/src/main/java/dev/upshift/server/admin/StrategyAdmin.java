@@ -234,13 +234,7 @@ public final class StrategyAdmin {
     private static final Instant MAX_TIME = Instant.parse("9999-12-31T23:59:59Z");
 
     private static Instant instant(JsonInput in, String field) {
-        String text = in.requiredString(field, 64);
-        try {
-            return inRange(java.time.OffsetDateTime.parse(text).toInstant(), field);
-        } catch (DateTimeParseException e) {
-            throw AdminApiException.invalid("Field '" + field + "' must be an RFC 3339 time with offset, e.g. "
-                    + "2026-01-31T09:00:00Z; got '" + text + "'.");
-        }
+        return instant(in.raw(field), field);
     }
 
     private static Instant inRange(Instant t, String field) {
@@ -265,7 +259,7 @@ public final class StrategyAdmin {
         try {
             return inRange(java.time.OffsetDateTime.parse(node.asText()).toInstant(), field);
         } catch (DateTimeParseException e) {
-            throw AdminApiException.invalid("Field '" + field + "' must be an RFC 3339 time with offset; got '" + node.asText() + "'.");
+            throw AdminApiException.invalid("Field '" + field + "' must be an RFC 3339 time with offset, e.g. 2026-01-31T09:00:00Z; got '" + node.asText() + "'.");
         }
     }
 

@@ -71,9 +71,7 @@ public final class DownloadEndpoint {
             dev.upshift.server.catalog.VersionPatch patch = snap.patch(patchId)
                     .filter(p -> snap.version(p.versionId()).map(v -> v.appId() == app.id()).orElse(false))
                     .orElseThrow(() -> new ClientApiException(UpgradeLinkCode.NOT_FOUND, "This app has no patch " + patchId));
-            Path path = artifacts.localPath(patch.file().sha256()).orElseThrow(() -> new ClientApiException(
-                    UpgradeLinkCode.DATA_CHECK, "The file of patch " + patchId + " is missing from storage"));
-            FileResponder.serve(ctx, path, patch.file(), head);
+            serveFile(ctx, artifacts, downloads, patch.file(), "patch " + patchId, null, head);
             return;
         }
         Version version;
@@ -108,11 +106,19 @@ public final class DownloadEndpoint {
         String role = downloadType == 2 ? "update" : "install";
         VersionFile file = version.file(role).or(version::primaryFile).orElseThrow(() -> new ClientApiException(
                 UpgradeLinkCode.NOT_FOUND, "Version " + version.name() + " has no uploaded file yet"));
+        serveFile(ctx, artifacts, downloads, file, "version " + version.name(), version.id(), head);
+    }
+
+    /**
+     * Sends a stored file and counts a whole-file download for {@code countVersionId} (null: not counted). A file
+     * the catalog names but storage lacks is 500002, never a 404 that would hide the damage.
+     */
+    static void serveFile(Context ctx, ArtifactStore artifacts, DownloadCounter downloads, VersionFile file,
+                          String what, Long countVersionId, boolean head) throws IOException {
         Path path = artifacts.localPath(file.sha256()).orElseThrow(() -> new ClientApiException(
-                UpgradeLinkCode.DATA_CHECK, "The file of version " + version.name() + " is missing from storage"));
-        FileResponder.Outcome outcome = FileResponder.serve(ctx, path, file, head);
-        if (outcome == FileResponder.Outcome.FULL) {
-            downloads.increment(version.id());
+                UpgradeLinkCode.DATA_CHECK, "The file of " + what + " is missing from storage"));
+        if (FileResponder.serve(ctx, path, file, head) == FileResponder.Outcome.FULL && countVersionId != null) {
+            downloads.increment(countVersionId);
         }
     }
 

@@ -6,7 +6,6 @@ import dev.upshift.core.rollout.Channels;
 import dev.upshift.core.rollout.ClientVersion;
 import dev.upshift.server.artifacts.ArtifactStore;
 import dev.upshift.server.artifacts.DownloadCounter;
-import dev.upshift.server.artifacts.FileResponder;
 import dev.upshift.server.catalog.App;
 import dev.upshift.server.catalog.CatalogSnapshot;
 import dev.upshift.server.catalog.CatalogStore;
@@ -21,7 +20,6 @@ import io.javalin.http.Context;
 import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
@@ -161,10 +159,6 @@ public final class ElectronFeedEndpoint {
         VersionFile f = v.file(ctx.pathParam("role")).filter(x -> x.fileName().equals(ctx.pathParam("fileName")))
                 .orElseThrow(() -> new ClientApiException(UpgradeLinkCode.NOT_FOUND, "Version " + v.name()
                         + " has no " + ctx.pathParam("role") + " file named '" + ctx.pathParam("fileName") + "'"));
-        Path path = artifacts.localPath(f.sha256()).orElseThrow(() ->
-                new ClientApiException(UpgradeLinkCode.DATA_CHECK, "The file of version " + v.name() + " is missing from storage"));
-        if (FileResponder.serve(ctx, path, f, head) == FileResponder.Outcome.FULL) {
-            downloads.increment(v.id());
-        }
+        DownloadEndpoint.serveFile(ctx, artifacts, downloads, f, "version " + v.name(), v.id(), head);
     }
 }
