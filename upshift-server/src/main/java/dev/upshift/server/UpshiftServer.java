@@ -4,7 +4,13 @@ import dev.upshift.server.admin.AdminApi;
 import dev.upshift.server.admin.AdminAuth;
 import dev.upshift.server.admin.DeviceAdmin;
 import dev.upshift.server.admin.StrategyAdmin;
+import dev.upshift.server.admin.ArtifactAdmin;
 import dev.upshift.server.admin.VersionAdmin;
+import dev.upshift.server.admin.ReleaseAdmin;
+import dev.upshift.server.protocol.upgradelink.CiUploadEndpoint;
+import dev.upshift.server.publish.ReleasePublisher;
+import dev.upshift.server.publish.RemoteFetcher;
+import dev.upshift.server.publish.UploadChecks;
 import dev.upshift.core.rollout.InMemoryRolloutCounters;
 import dev.upshift.server.protocol.upgradelink.ElectronFeedEndpoint;
 import dev.upshift.server.protocol.upgradelink.TauriUpdaterEndpoint;
@@ -12,6 +18,7 @@ import dev.upshift.server.protocol.upgradelink.UpgradeEndpoint;
 import dev.upshift.server.rollout.CheckEventLog;
 import dev.upshift.server.rollout.DurableRolloutCounters;
 import dev.upshift.server.rollout.UpdateChecks;
+import java.util.List;
 import java.util.function.Supplier;
 import dev.upshift.server.artifacts.DownloadCounter;
 import dev.upshift.server.artifacts.LocalArtifactStore;
@@ -102,9 +109,16 @@ public final class UpshiftServer implements AutoCloseable {
             UpgradeEndpoint upgradeEndpoint = new UpgradeEndpoint(catalog, calls, updateChecks, links);
             TauriUpdaterEndpoint tauri = new TauriUpdaterEndpoint(catalog, updateChecks, links);
             ElectronFeedEndpoint electron = new ElectronFeedEndpoint(catalog, updateChecks, artifacts, downloads, baseUrl);
-            VersionAdmin versionAdmin = new VersionAdmin(db, catalog, artifacts, downloads, links, clock,
-                    config.maxBodyBytes(), config.maxArtifactBytes());
+            UploadChecks uploadChecks = new UploadChecks();
+            ArtifactAdmin artifactAdmin = new ArtifactAdmin(db, catalog, artifacts, links, uploadChecks, clock,
+                    config.maxArtifactBytes());
+            VersionAdmin versionAdmin = new VersionAdmin(db, catalog, artifactAdmin, downloads, clock, config.maxBodyBytes());
             StrategyAdmin strategyAdmin = new StrategyAdmin(db, catalog, counters, clock, config.maxBodyBytes());
+            ReleasePublisher publisher = new ReleasePublisher(db, catalog, artifacts, artifactAdmin, versionAdmin,
+                    strategyAdmin, uploadChecks, new RemoteFetcher(List.of(), false), clock, config.maxArtifactBytes());
+            ReleaseAdmin releaseAdmin = new ReleaseAdmin(catalog, artifactAdmin, publisher, uploadChecks,
+                    config.maxBodyBytes());
+            CiUploadEndpoint ciUpload = new CiUploadEndpoint(catalog, calls, artifactAdmin, publisher, uploadChecks);
             DeviceAdmin deviceAdmin = new DeviceAdmin(db, catalog, clock, config.maxBodyBytes());
             AdminApi adminApi = new AdminApi(db, catalog, cipher, adminAuth, versionAdmin, strategyAdmin, deviceAdmin,
                     clock, config.maxBodyBytes());
@@ -115,7 +129,9 @@ public final class UpshiftServer implements AutoCloseable {
                 tauri.register(routes);
                 electron.register(routes);
                 downloadEndpoint.register(routes);
+                ciUpload.register(routes);
                 adminApi.register(routes);
+                releaseAdmin.register(routes);
             });
             http.start();
             boundPort[0] = http.port();

@@ -167,4 +167,50 @@ class CliTest {
         assertThat(r.out()).isEmpty();
         assertThat(r.message()).startsWith("upshift: ").contains("Cannot reach", base).doesNotContain("\n");
     }
+
+    @Test
+    void releasePublishPublishesATauriBundleFolderWithOneCommand() throws IOException {
+        dev.upshift.server.publish.MinisignTestSigner signer = new dev.upshift.server.publish.MinisignTestSigner();
+        String app = server.createApp("tauri", "Bundle");
+        server.adminOk("PATCH", "/api/admin/v1/apps/" + app, "{\"tauriPublicKey\":\"" + signer.tauriPublicKey() + "\"}", 200);
+        Path bundle = Files.createTempDirectory(dir, "bundle");
+        Files.createDirectories(bundle.resolve("appimage"));
+        Files.createDirectories(bundle.resolve("deb"));
+        byte[] appImage = TestData.bytes(70_000, 31);
+        byte[] deb = TestData.bytes(50_000, 32);
+        Files.write(bundle.resolve("appimage/bundle_1.3.0_amd64.AppImage"), appImage);
+        Files.writeString(bundle.resolve("appimage/bundle_1.3.0_amd64.AppImage.sig"), signer.tauriSignature(appImage, true));
+        Files.write(bundle.resolve("deb/bundle_1.3.0_amd64.deb"), deb);
+        Files.writeString(bundle.resolve("deb/bundle_1.3.0_amd64.deb.sig"), signer.tauriSignature(deb, true));
+        Files.writeString(bundle.resolve("deb/README.txt"), "not a bundle");
+
+        Run r = admin("release", "publish", "--app", app, "--percentage", "50", bundle.toString());
+
+        assertThat(r.exit()).as(r.message()).isZero();
+        assertThat(r.out()).contains("uploaded bundle_1.3.0_amd64.AppImage").contains("uploaded bundle_1.3.0_amd64.deb")
+                .contains("published 1.3.0 linux/x86_64").contains("2 file(s)");
+        JsonNode versions = server.adminOk("GET", "/api/admin/v1/apps/" + app + "/versions", null, 200).get("items");
+        assertThat(versions).hasSize(1);
+        assertThat(versions.get(0).get("artifacts")).hasSize(2);
+        JsonNode strategy = server.adminOk("GET", "/api/admin/v1/apps/" + app + "/strategies", null, 200).get("items").get(0);
+        assertThat(strategy.get("percentage").asText()).isEqualTo("50");
+
+        Run again = admin("release", "publish", "--app", app, bundle.toString());
+        assertThat(again.exit()).as(again.message()).isZero();
+        assertThat(again.out()).contains("already published 1.3.0 linux/x86_64");
+
+        Files.writeString(bundle.resolve("deb/bundle_1.3.0_amd64.deb.sig"), signer.tauriSignature(appImage, true));
+        Run tampered = admin("release", "publish", "--app", app, bundle.toString());
+        assertThat(tampered.exit()).isEqualTo(1);
+        assertThat(tampered.message()).contains("Tauri updater signature check failed");
+    }
+
+    @Test
+    void releasePublishOfAFolderWithoutBuildOutputSaysWhatItLooksFor() throws IOException {
+        String app = server.createApp("electron", "Empty");
+        Path empty = Files.createTempDirectory(dir, "empty");
+        Run r = admin("release", "publish", "--app", app, empty.toString());
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.message()).contains("No electron-builder channel file").contains("dist/");
+    }
 }

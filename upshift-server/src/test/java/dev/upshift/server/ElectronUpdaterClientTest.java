@@ -241,4 +241,36 @@ class ElectronUpdaterClientTest {
         assertThat(r.get("downloads").get(0).get("libraryVerified").asBoolean()).isTrue();
         assertThat(r.get("downloads").get(0).get("verified").asBoolean()).isTrue();
     }
+
+    /**
+     * The whole path a new user takes: electron-builder's dist/ folder (an NSIS installer, its block map and
+     * latest.yml) published with one command, then resolved, downloaded and SHA-512-verified by electron-updater.
+     */
+    @Test
+    void aDistFolderPublishedWithOneCommandIsResolvedAndVerifiedByElectronUpdater() throws Exception {
+        Path dist = Files.createDirectories(dir.resolve("dist"));
+        byte[] installer = new byte[300 * 1024];
+        new Random(77).nextBytes(installer);
+        Files.write(dist.resolve("Desk Setup 1.2.0.exe"), installer);
+        Files.writeString(dist.resolve("Desk Setup 1.2.0.exe.blockmap"), "{\"version\":\"2\",\"files\":[]}");
+        Files.writeString(dist.resolve("latest.yml"), "version: 1.2.0\nfiles:\n  - url: Desk-Setup-1.2.0.exe\n"
+                .replace("Desk-Setup-1.2.0.exe", "Desk Setup 1.2.0.exe") + "    sha512: " + base64Sha512(installer)
+                + "\n    size: " + installer.length + "\npath: Desk Setup 1.2.0.exe\nsha512: " + base64Sha512(installer)
+                + "\nreleaseDate: '2026-11-20T10:00:00.000Z'\n");
+        Files.writeString(dist.resolve("builder-debug.yml"), "x: 1\n");
+
+        int exit = new picocli.CommandLine(new dev.upshift.server.cli.UpshiftCommand()).execute("release", "publish",
+                "--server", server.base(), "--token", TestServer.ADMIN_TOKEN, "--app", app, dist.toString());
+        assertThat(exit).isZero();
+
+        NodeRun run = check(feedUrl("1.0.0", "win32", "x64"), key.accessKey());
+        assertThat(run.exitCode()).as(run.toString()).isZero();
+        JsonNode r = run.out();
+        assertThat(r.get("ok").asBoolean()).as(run.toString()).isTrue();
+        assertThat(r.get("isUpdateAvailable").asBoolean()).as(run.toString()).isTrue();
+        assertThat(r.get("version").asText()).isEqualTo("1.2.0");
+        JsonNode download = r.get("downloads").get(0);
+        assertThat(download.get("libraryVerified").asBoolean()).as(download.toString()).isTrue();
+        assertThat(download.get("sha512").asText()).isEqualTo(base64Sha512(installer));
+    }
 }

@@ -168,7 +168,7 @@ class RobustnessTest {
         String url = server.base() + "/v1/tauri/upgrade?tauriKey=" + tauri + "&versionName=1.0.0&target=windows&arch=x86_64&bundle_type=";
         HttpResponse<String> nsis = TestServer.send(HttpRequest.newBuilder(URI.create(url + "nsis")).header("X-AccessKey", key.accessKey()).build());
         assertThat(nsis.statusCode()).isEqualTo(200);
-        assertThat(TestServer.parse(nsis.body()).get("url").asText()).contains("downloadType=2");
+        assertThat(TestServer.parse(nsis.body()).get("url").asText()).endsWith("/update/T_2.0.0_x64-setup.nsis.zip");
         HttpResponse<String> msi = TestServer.send(HttpRequest.newBuilder(URI.create(url + "msi")).header("X-AccessKey", key.accessKey()).build());
         assertThat(msi.statusCode()).as("the .msi is not what SIG-OF-NSIS signs").isEqualTo(204);
     }

@@ -107,4 +107,44 @@ public final class LegacySignatureV1 {
     private static byte[] utf8(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
     }
+
+    /**
+     * An MD5 that has consumed {@code body=}: feed it the raw body as it streams, then finish with
+     * {@link #verifyStreamed}. For uploads too large to hold in memory; the digest is the same as {@link #sign}'s.
+     */
+    public static MessageDigest bodyDigest() {
+        MessageDigest md = md5();
+        md.update(BODY);
+        return md;
+    }
+
+    /** {@link #verify} for a non-empty body that was fed to {@code afterBody} (from {@link #bodyDigest}). */
+    public static boolean verifyStreamed(String provided, MessageDigest afterBody, String nonce, String secretKey,
+                                         String timestamp, String url) {
+        if (provided == null || provided.length() != 32) {
+            return false;
+        }
+        MessageDigest md;
+        try {
+            md = (MessageDigest) afterBody.clone();
+        } catch (CloneNotSupportedException e) {
+            throw new IllegalStateException("MD5 digest cannot be cloned", e);
+        }
+        md.update(NONCE);
+        md.update(utf8(nonce));
+        md.update(SECRET);
+        md.update(utf8(secretKey));
+        md.update(TIMESTAMP);
+        md.update(utf8(timestamp));
+        md.update(URL);
+        md.update(utf8(url));
+        byte[] d = md.digest();
+        char[] out = new char[32];
+        for (int i = 0; i < d.length; i++) {
+            out[2 * i] = HEX[(d[i] >> 4) & 0xf];
+            out[2 * i + 1] = HEX[d[i] & 0xf];
+        }
+        return MessageDigest.isEqual(new String(out).getBytes(StandardCharsets.US_ASCII),
+                provided.getBytes(StandardCharsets.US_ASCII));
+    }
 }

@@ -24,6 +24,11 @@ public record ReleaseVersion(long id, long code, SemVer semver, String platform,
         return compare(code, semver, client.code(), client.semver()) > 0;
     }
 
+    /** True when this version is older than the client's. */
+    public boolean isOlderThan(ClientVersion client) {
+        return compare(code, semver, client.code(), client.semver()) < 0;
+    }
+
     public boolean sameAs(ClientVersion client) {
         return compare(code, semver, client.code(), client.semver()) == 0;
     }

@@ -18,6 +18,9 @@ import java.util.List;
  *       UTC), whose version is built for the client's platform and arch, is newer than the client's version
  *       (SemVer precedence for SemVer kinds, so 1.2.0-beta.2 &lt; 1.2.0) and is published to a channel the client
  *       accepts. Deleted versions never reach the engine (the catalog leaves them out).
+ *   <li>Rollback strategies are the exception to "newer": they offer an older version, and only to clients whose
+ *       installed version is yanked. Because candidates are ordered newest first, a fix-forward release that the
+ *       client may take always wins over the rollback.
  *   <li>Candidates are ordered newest version first (ties: newest strategy first).
  *   <li>With an appointed version, only the first candidate of exactly that version is considered (whatever its
  *       channel: the client asked for it by name); if it does not pass, the client is up to date (no fallback, as
@@ -55,8 +58,10 @@ public final class RolloutEngine {
             // An explicitly appointed version is honoured whatever channel it was published to.
             boolean channelOk = Channels.accepts(q.channel(), s.channel())
                     || (q.appointed() != null && v.sameAs(q.appointed()));
+            // A rollback strategy takes clients off a yanked version onto an older one; it never upgrades anyone.
+            boolean direction = s.rollback() ? q.currentYanked() && v.isOlderThan(q.current()) : v.isNewerThan(q.current());
             if (s.activeAt(q.now()) && v.platform().equals(q.platform()) && v.arch().equals(q.arch())
-                    && v.isNewerThan(q.current()) && channelOk) {
+                    && direction && channelOk) {
                 candidates.add(s);
             }
         }

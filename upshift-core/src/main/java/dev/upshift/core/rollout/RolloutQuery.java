@@ -16,10 +16,11 @@ import java.util.Set;
  * @param deviceModel      the device model key, or null
  * @param deviceGroups     ids of the groups the device belongs to
  * @param now              the decision time
+ * @param currentYanked    the installed version is known and has been yanked (rollback strategies apply)
  */
 public record RolloutQuery(ClientVersion current, Long currentVersionId, ClientVersion appointed, String platform,
                            String arch, String channel, String deviceKey, String deviceModel, Set<Long> deviceGroups,
-                           Instant now) {
+                           Instant now, boolean currentYanked) {
     public RolloutQuery {
         deviceGroups = Set.copyOf(deviceGroups);
         channel = Channels.normalize(channel);

@@ -21,10 +21,12 @@ import java.util.Set;
  * @param percentage  share of devices in basis points (0..10000; 10000 = everyone)
  * @param grayRules   distinct-device quotas per time window
  * @param flowRules   request-rate limits on offering this strategy
+ * @param rollback    a rollback strategy offers its (older) version only to clients that run a yanked version
+ *                    newer than it, and is never offered as an upgrade
  */
 public record Strategy(long id, ReleaseVersion version, boolean enabled, Instant begin, Instant end, int upgradeType,
                        String promptText, Targeting targeting, SourceRestriction source, String channel,
-                       int percentage, List<GrayRule> grayRules, List<FlowRule> flowRules) {
+                       int percentage, List<GrayRule> grayRules, List<FlowRule> flowRules, boolean rollback) {
 
     public Strategy {
         grayRules = List.copyOf(grayRules);

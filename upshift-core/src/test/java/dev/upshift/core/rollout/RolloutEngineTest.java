@@ -39,48 +39,50 @@ class RolloutEngineTest {
     /** A strategy builder with permissive defaults: enabled, open window, everyone, stable, 100%. */
     record S(long id, ReleaseVersion v, boolean enabled, Instant begin, Instant end, int type,
              Strategy.Targeting targeting, Strategy.SourceRestriction source, String channel, int pct,
-             List<GrayRule> gray, List<FlowRule> flow) {
+             List<GrayRule> gray, List<FlowRule> flow, boolean rollback) {
         static S of(long id, ReleaseVersion v) {
             return new S(id, v, true, NOW.minusSeconds(3600), NOW.plusSeconds(3600), 1, new Strategy.Targeting.All(),
-                    new Strategy.SourceRestriction.AnyVersion(), "stable", 10_000, List.of(), List.of());
+                    new Strategy.SourceRestriction.AnyVersion(), "stable", 10_000, List.of(), List.of(), false);
         }
 
-        S disabled() { return new S(id, v, false, begin, end, type, targeting, source, channel, pct, gray, flow); }
-        S window(Instant b, Instant e) { return new S(id, v, enabled, b, e, type, targeting, source, channel, pct, gray, flow); }
-        S type(int t) { return new S(id, v, enabled, begin, end, t, targeting, source, channel, pct, gray, flow); }
-        S target(Strategy.Targeting t) { return new S(id, v, enabled, begin, end, type, t, source, channel, pct, gray, flow); }
-        S source(Strategy.SourceRestriction r) { return new S(id, v, enabled, begin, end, type, targeting, r, channel, pct, gray, flow); }
-        S channel(String c) { return new S(id, v, enabled, begin, end, type, targeting, source, c, pct, gray, flow); }
-        S pct(int p) { return new S(id, v, enabled, begin, end, type, targeting, source, channel, p, gray, flow); }
-        S gray(GrayRule... g) { return new S(id, v, enabled, begin, end, type, targeting, source, channel, pct, List.of(g), flow); }
-        S flow(FlowRule... f) { return new S(id, v, enabled, begin, end, type, targeting, source, channel, pct, gray, List.of(f)); }
+        S disabled() { return new S(id, v, false, begin, end, type, targeting, source, channel, pct, gray, flow, rollback); }
+        S window(Instant b, Instant e) { return new S(id, v, enabled, b, e, type, targeting, source, channel, pct, gray, flow, rollback); }
+        S type(int t) { return new S(id, v, enabled, begin, end, t, targeting, source, channel, pct, gray, flow, rollback); }
+        S target(Strategy.Targeting t) { return new S(id, v, enabled, begin, end, type, t, source, channel, pct, gray, flow, rollback); }
+        S source(Strategy.SourceRestriction r) { return new S(id, v, enabled, begin, end, type, targeting, r, channel, pct, gray, flow, rollback); }
+        S channel(String c) { return new S(id, v, enabled, begin, end, type, targeting, source, c, pct, gray, flow, rollback); }
+        S pct(int p) { return new S(id, v, enabled, begin, end, type, targeting, source, channel, p, gray, flow, rollback); }
+        S gray(GrayRule... g) { return new S(id, v, enabled, begin, end, type, targeting, source, channel, pct, List.of(g), flow, rollback); }
+        S asRollback() { return new S(id, v, enabled, begin, end, type, targeting, source, channel, pct, gray, flow, true); }
+        S flow(FlowRule... f) { return new S(id, v, enabled, begin, end, type, targeting, source, channel, pct, gray, List.of(f), rollback); }
 
         Strategy build() {
-            return new Strategy(id, v, enabled, begin, end, type, "prompt " + id, targeting, source, channel, pct, gray, flow);
+            return new Strategy(id, v, enabled, begin, end, type, "prompt " + id, targeting, source, channel, pct, gray, flow, rollback);
         }
     }
 
     record Q(ClientVersion current, Long currentId, ClientVersion appointed, String platform, String arch, String channel,
-             String device, String model, Set<Long> groups, Instant now) {
+             String device, String model, Set<Long> groups, Instant now, boolean yanked) {
         static Q win(long code) {
-            return new Q(ClientVersion.ofCode(code), code, null, "", "x64", "stable", "dev-1", null, Set.of(), NOW);
+            return new Q(ClientVersion.ofCode(code), code, null, "", "x64", "stable", "dev-1", null, Set.of(), NOW, false);
         }
 
         static Q tauri(String version) {
-            return new Q(ClientVersion.of(SemVer.of(version)), null, null, "linux", "x86_64", null, "dev-1", null, Set.of(), NOW);
+            return new Q(ClientVersion.of(SemVer.of(version)), null, null, "linux", "x86_64", null, "dev-1", null, Set.of(), NOW, false);
         }
 
-        Q appointed(long code) { return new Q(current, currentId, ClientVersion.ofCode(code), platform, arch, channel, device, model, groups, now); }
-        Q arch(String a) { return new Q(current, currentId, appointed, platform, a, channel, device, model, groups, now); }
-        Q channel(String c) { return new Q(current, currentId, appointed, platform, arch, c, device, model, groups, now); }
-        Q device(String d) { return new Q(current, currentId, appointed, platform, arch, channel, d, model, groups, now); }
-        Q model(String m) { return new Q(current, currentId, appointed, platform, arch, channel, device, m, groups, now); }
-        Q groups(Long... g) { return new Q(current, currentId, appointed, platform, arch, channel, device, model, Set.of(g), now); }
-        Q at(Instant t) { return new Q(current, currentId, appointed, platform, arch, channel, device, model, groups, t); }
-        Q currentId(Long id) { return new Q(current, id, appointed, platform, arch, channel, device, model, groups, now); }
+        Q appointed(long code) { return new Q(current, currentId, ClientVersion.ofCode(code), platform, arch, channel, device, model, groups, now, yanked); }
+        Q arch(String a) { return new Q(current, currentId, appointed, platform, a, channel, device, model, groups, now, yanked); }
+        Q channel(String c) { return new Q(current, currentId, appointed, platform, arch, c, device, model, groups, now, yanked); }
+        Q device(String d) { return new Q(current, currentId, appointed, platform, arch, channel, d, model, groups, now, yanked); }
+        Q model(String m) { return new Q(current, currentId, appointed, platform, arch, channel, device, m, groups, now, yanked); }
+        Q groups(Long... g) { return new Q(current, currentId, appointed, platform, arch, channel, device, model, Set.of(g), now, yanked); }
+        Q at(Instant t) { return new Q(current, currentId, appointed, platform, arch, channel, device, model, groups, t, yanked); }
+        Q onYanked() { return new Q(current, currentId, appointed, platform, arch, channel, device, model, groups, now, true); }
+        Q currentId(Long id) { return new Q(current, id, appointed, platform, arch, channel, device, model, groups, now, yanked); }
 
         RolloutQuery build() {
-            return new RolloutQuery(current, currentId, appointed, platform, arch, channel, device, model, groups, now);
+            return new RolloutQuery(current, currentId, appointed, platform, arch, channel, device, model, groups, now, yanked);
         }
     }
 
@@ -108,6 +110,10 @@ class RolloutEngineTest {
                 row("newest of several wins", Q.win(1), 3, S.of(10, V2), S.of(11, V3)),
                 row("same version is not offered", Q.win(2), 0, S.of(10, V2)),
                 row("older version is not offered", Q.win(3), 0, S.of(10, V2)),
+                row("rollback offers the older version to a client on a yanked version", Q.win(3).onYanked(), 2, S.of(10, V2).asRollback()),
+                row("rollback is not offered to a client whose version is not yanked", Q.win(3), 0, S.of(10, V2).asRollback()),
+                row("rollback never upgrades", Q.win(1).onYanked(), 0, S.of(10, V2).asRollback()),
+                row("a fix-forward release wins over the rollback", Q.win(2).onYanked(), 3, S.of(10, V1).asRollback(), S.of(11, V3)),
                 row("disabled strategy ignored", Q.win(1), 2, S.of(10, V2), S.of(11, V3).disabled()),
                 row("window begin is inclusive", Q.win(1).at(NOW), 2, S.of(10, V2).window(NOW, NOW.plusSeconds(1))),
                 row("window end is inclusive", Q.win(1).at(NOW), 2, S.of(10, V2).window(NOW.minusSeconds(1), NOW)),

@@ -64,6 +64,7 @@ public final class AdminApi {
         r.post(PREFIX + "/apps", this::createApp);
         r.get(PREFIX + "/apps", this::listApps);
         r.get(PREFIX + "/apps/{appKey}", this::getApp);
+        r.patch(PREFIX + "/apps/{appKey}", this::patchApp);
         r.delete(PREFIX + "/apps/{appKey}", this::deleteApp);
         versions.register(r);
         strategies.register(r);
@@ -184,7 +185,8 @@ public final class AdminApi {
     // ---- apps ----------------------------------------------------------------------------------------------
 
     private void createApp(Context ctx) {
-        JsonInput in = JsonInput.parse(body(ctx, maxBodyBytes), Set.of("kind", "name", "packageName", "description"));
+        JsonInput in = JsonInput.parse(body(ctx, maxBodyBytes), Set.of("kind", "name", "packageName", "description",
+                "tauriPublicKey", "sparklePublicKey"));
         String kindText = in.requiredString("kind", 32);
         AppKind kind = AppKind.fromWireName(kindText).orElseThrow(() -> AdminApiException.invalid(
                 "Field 'kind' must be one of " + AppKind.allWireNames() + "; got '" + kindText + "'."));
@@ -194,15 +196,79 @@ public final class AdminApi {
             throw AdminApiException.invalid("Field 'packageName' applies to apk, win, mac and lnx apps only.");
         }
         String description = in.string("description", "", 2048);
+        String tauriKey = tauriPublicKey(in, kind, "");
+        String sparkleKey = sparklePublicKey(in, kind, "");
         long tenant = principal(ctx).tenantId();
         String key = RandomKeys.key22();
         long now = clock.millis();
         db.jdbi().useHandle(h -> h.createUpdate("INSERT INTO apps (tenant_id, app_key, kind, name, package_name, "
-                        + "description, created_at, updated_at) VALUES (:t, :k, :kind, :n, :p, :d, :now, :now)")
+                        + "description, tauri_public_key, sparkle_public_key, created_at, updated_at) VALUES (:t, :k, "
+                        + ":kind, :n, :p, :d, :tk, :sk, :now, :now)")
                 .bind("t", tenant).bind("k", key).bind("kind", kind.wireName()).bind("n", name).bind("p", packageName)
-                .bind("d", description).bind("now", now).execute());
+                .bind("d", description).bind("tk", tauriKey).bind("sk", sparkleKey).bind("now", now).execute());
         CatalogSnapshot snap = catalog.refresh();
         Json.respond(ctx, 201, render(snap.app(key).orElseThrow(), snap));
+    }
+
+    /**
+     * {@code PATCH /apps/{appKey}}: name, description and the keys that published files must verify against. An
+     * empty key turns its check off.
+     */
+    private void patchApp(Context ctx) {
+        CatalogSnapshot snap = catalog.current();
+        App app = ownedApp(ctx, snap);
+        JsonInput in = JsonInput.parse(body(ctx, maxBodyBytes), Set.of("name", "description", "tauriPublicKey",
+                "sparklePublicKey"));
+        String name = in.has("name") ? in.requiredString("name", 128) : app.name();
+        String description = in.has("description") ? in.string("description", "", 2048) : app.description();
+        String tauriKey = tauriPublicKey(in, app.kind(), app.tauriPublicKey());
+        String sparkleKey = sparklePublicKey(in, app.kind(), app.sparklePublicKey());
+        db.jdbi().useHandle(h -> h.createUpdate("UPDATE apps SET name = :n, description = :d, tauri_public_key = :tk, "
+                        + "sparkle_public_key = :sk, updated_at = :now WHERE id = :id")
+                .bind("n", name).bind("d", description).bind("tk", tauriKey).bind("sk", sparkleKey)
+                .bind("now", clock.millis()).bind("id", app.id()).execute());
+        CatalogSnapshot after = catalog.refresh();
+        Json.respond(ctx, 200, render(after.app(app.key()).orElseThrow(), after));
+    }
+
+    /** The base64 minisign public key from tauri.conf.json ({@code plugins.updater.pubkey}); tauri apps only. */
+    private static String tauriPublicKey(JsonInput in, AppKind kind, String current) {
+        if (!in.has("tauriPublicKey")) {
+            return current;
+        }
+        String k = in.string("tauriPublicKey", "", 1024).strip();
+        if (!k.isEmpty()) {
+            if (kind != AppKind.TAURI) {
+                throw AdminApiException.invalid("Field 'tauriPublicKey' applies to tauri apps only.");
+            }
+            try {
+                dev.upshift.server.publish.MinisignVerifier.forPublicKey(k);
+            } catch (dev.upshift.server.publish.PublishCheckException e) {
+                throw AdminApiException.invalid("Field 'tauriPublicKey' is not a minisign public key: " + e.getMessage()
+                        + ". Use the 'pubkey' value from tauri.conf.json.");
+            }
+        }
+        return k;
+    }
+
+    /** The base64 Ed25519 key from Info.plist ({@code SUPublicEDKey}); mac and electron apps only. */
+    private static String sparklePublicKey(JsonInput in, AppKind kind, String current) {
+        if (!in.has("sparklePublicKey")) {
+            return current;
+        }
+        String k = in.string("sparklePublicKey", "", 128).strip();
+        if (!k.isEmpty()) {
+            if (kind != AppKind.MAC && kind != AppKind.ELECTRON) {
+                throw AdminApiException.invalid("Field 'sparklePublicKey' applies to mac and electron apps only.");
+            }
+            try {
+                dev.upshift.server.publish.SparkleSignatureVerifier.forPublicKey(k, 1);
+            } catch (dev.upshift.server.publish.PublishCheckException e) {
+                throw AdminApiException.invalid("Field 'sparklePublicKey' is not an Ed25519 public key: " + e.getMessage()
+                        + ". Use the SUPublicEDKey value that Sparkle's generate_keys printed.");
+            }
+        }
+        return k;
     }
 
     static Map<String, Object> render(App a, CatalogSnapshot snap) {
@@ -214,6 +280,12 @@ public final class AdminApi {
         m.put("description", a.description());
         m.put("keyField", a.kind().keyField());
         m.put("versionCount", snap.versions(a.id()).size());
+        if (a.kind() == AppKind.TAURI) {
+            m.put("tauriPublicKey", a.tauriPublicKey());
+        }
+        if (a.kind() == AppKind.MAC || a.kind() == AppKind.ELECTRON) {
+            m.put("sparklePublicKey", a.sparklePublicKey());
+        }
         m.put("createdAt", Sql.rfc3339(a.createdAt()));
         return m;
     }

@@ -15,6 +15,7 @@ public final class AdminApiException extends RuntimeException {
         NOT_FOUND(404, "not_found"),
         CONFLICT(409, "conflict"),
         PAYLOAD_TOO_LARGE(413, "payload_too_large"),
+        VERIFICATION_FAILED(422, "verification_failed"),
         INTERNAL(500, "internal_error");
 
         private final int status;
@@ -49,6 +50,11 @@ public final class AdminApiException extends RuntimeException {
 
     public static AdminApiException notFound(String message) {
         return new AdminApiException(AdminError.NOT_FOUND, message);
+    }
+
+    /** Uploaded bytes failed a check (declared hash, updater signature, APK signer); the message names the check. */
+    public static AdminApiException verificationFailed(String message) {
+        return new AdminApiException(AdminError.VERIFICATION_FAILED, message);
     }
 
     public static AdminApiException conflict(String message) {

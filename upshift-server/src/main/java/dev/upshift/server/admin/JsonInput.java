@@ -27,6 +27,11 @@ final class JsonInput {
         } catch (IOException e) {
             throw AdminApiException.invalid("Request body: " + e.getMessage() + ".");
         }
+        return of(root, allowed);
+    }
+
+    /** Checks an already parsed object the same way (used when the server builds the request itself). */
+    static JsonInput of(JsonNode root, Set<String> allowed) {
         if (!root.isObject()) {
             throw AdminApiException.invalid("Request body must be a JSON object.");
         }

@@ -46,7 +46,8 @@ public final class StrategyAdmin {
     private static final java.time.format.DateTimeFormatter HH_MM_SS = java.time.format.DateTimeFormatter.ofPattern("HH:mm:ss");
     static final Instant FAR_FUTURE = Instant.parse("2100-01-01T00:00:00Z");
     private static final Set<String> FIELDS = Set.of("name", "description", "versionId", "enabled", "begin", "end",
-            "upgradeType", "promptText", "targeting", "source", "channel", "percentage", "grayRules", "flowRules");
+            "upgradeType", "promptText", "targeting", "source", "channel", "percentage", "grayRules", "flowRules",
+            "rollback");
 
     private final Database db;
     private final CatalogStore catalog;
@@ -75,7 +76,8 @@ public final class StrategyAdmin {
     /** A complete, validated strategy ready to store. */
     record Draft(String name, String description, long versionId, boolean enabled, Instant begin, Instant end,
                  int upgradeType, String promptText, String targeting, String targetingData, String sourceType,
-                 String sourceData, String channel, int percentage, List<GrayDraft> gray, List<FlowDraft> flow) {
+                 String sourceData, String channel, int percentage, List<GrayDraft> gray, List<FlowDraft> flow,
+                 boolean rollback) {
     }
 
     record GrayDraft(Long id, boolean enabled, Instant begin, Instant end, long limit) {
@@ -89,21 +91,31 @@ public final class StrategyAdmin {
     private void create(Context ctx) {
         CatalogSnapshot snap = catalog.current();
         App app = AdminApi.ownedApp(ctx, snap);
-        JsonInput in = JsonInput.parse(AdminApi.body(ctx, maxBodyBytes), FIELDS);
+        StrategyEntry created = create(app, JsonInput.parse(AdminApi.body(ctx, maxBodyBytes), FIELDS));
+        CatalogSnapshot after = catalog.current();
+        Json.respond(ctx, 201, render(app, after, created));
+    }
+
+    /** Creates a strategy from admin API fields (the publishing paths build them). */
+    public StrategyEntry create(App app, com.fasterxml.jackson.databind.node.ObjectNode fields) {
+        return create(app, JsonInput.of(fields, FIELDS));
+    }
+
+    private StrategyEntry create(App app, JsonInput in) {
+        CatalogSnapshot snap = catalog.current();
         Draft d = db.jdbi().withHandle(h -> validate(h, app, snap, in, null));
         long now = clock.millis();
         long id = db.jdbi().inTransaction(h -> {
             long sid = h.createQuery("INSERT INTO strategies (app_id, version_id, name, description, enabled, begin_at, "
                             + "end_at, upgrade_type, prompt_text, targeting, targeting_data, source_type, source_data, "
-                            + "channel, percentage, created_at, updated_at) VALUES (:app, :version, :name, :description, "
-                            + ":enabled, :begin, :end, :type, :prompt, :targeting, :targetingData, :sourceType, "
-                            + ":sourceData, :channel, :percentage, :now, :now) RETURNING id")
+                            + "channel, percentage, rollback, created_at, updated_at) VALUES (:app, :version, :name, "
+                            + ":description, :enabled, :begin, :end, :type, :prompt, :targeting, :targetingData, "
+                            + ":sourceType, :sourceData, :channel, :percentage, :rollback, :now, :now) RETURNING id")
                     .bind("app", app.id()).bindMap(columns(d)).bind("now", now).mapTo(Long.class).one();
             writeRules(h, sid, d);
             return sid;
         });
-        CatalogSnapshot after = catalog.refresh();
-        Json.respond(ctx, 201, render(app, after, after.strategy(id).orElseThrow()));
+        return catalog.refresh().strategy(id).orElseThrow();
     }
 
     private void patch(Context ctx) {
@@ -117,7 +129,7 @@ public final class StrategyAdmin {
                             + "enabled = :enabled, begin_at = :begin, end_at = :end, upgrade_type = :type, "
                             + "prompt_text = :prompt, targeting = :targeting, targeting_data = :targetingData, "
                             + "source_type = :sourceType, source_data = :sourceData, channel = :channel, "
-                            + "percentage = :percentage, updated_at = :now WHERE id = :id")
+                            + "percentage = :percentage, rollback = :rollback, updated_at = :now WHERE id = :id")
                     .bindMap(columns(d)).bind("now", clock.millis()).bind("id", existing.id()).execute();
             writeRules(h, existing.id(), d);
         });
@@ -213,9 +225,17 @@ public final class StrategyAdmin {
                     + "pre-release channel such as '" + (defaultChannel.equals(Channels.STABLE) ? "beta" : defaultChannel)
                     + "', not 'stable'.");
         }
-        if (app.kind() == AppKind.TAURI && version.signature().isEmpty()) {
+        if (app.kind() == AppKind.TAURI && version.signature().isEmpty()
+                && version.files().stream().allMatch(f -> f.signature().isEmpty())) {
             throw AdminApiException.invalid("Version " + version.name() + " has no updater signature; the Tauri updater "
-                    + "refuses updates without one. Create the version with its .sig content in 'signature'.");
+                    + "refuses updates without one. Upload its files with their .sig content (X-Updater-Signature), "
+                    + "or create the version with 'signature'.");
+        }
+        boolean rollback = in.has("rollback") ? in.bool("rollback") : o != null && o.rollback();
+        if (version.yanked() && (in.has("versionId") || o == null)) {
+            throw AdminApiException.invalid("Version " + version.name() + " is yanked" + (version.yankReason().isEmpty()
+                    ? "" : " (" + version.yankReason() + ")") + "; a strategy cannot offer it. Unyank it first, or "
+                    + "offer an earlier version with \"rollback\": true.");
         }
         int percentage = in.has("percentage") ? percentage(in.raw("percentage")) : o != null ? o.percentage() : 10_000;
 
@@ -227,7 +247,7 @@ public final class StrategyAdmin {
                 .map(f -> new FlowDraft(f.id(), f.enabled(), HH_MM_SS.format(f.begin()), HH_MM_SS.format(f.end()),
                         f.dimension().name().toLowerCase(Locale.ROOT), f.limit(), f.soft())).toList();
         return new Draft(name, description, versionId, enabled, begin, end, (int) upgradeType, prompt, targeting[0],
-                targeting[1], source[0], source[1], channel, percentage, gray, flow);
+                targeting[1], source[0], source[1], channel, percentage, gray, flow, rollback);
     }
 
     private static final Instant MIN_TIME = Instant.parse("1970-01-01T00:00:00Z");
@@ -521,6 +541,7 @@ public final class StrategyAdmin {
         m.put("sourceData", d.sourceData());
         m.put("channel", d.channel());
         m.put("percentage", d.percentage());
+        m.put("rollback", d.rollback() ? 1 : 0);
         return m;
     }
 
@@ -600,6 +621,7 @@ public final class StrategyAdmin {
         m.put("source", StrategyCodec.render(s.source()));
         m.put("channel", s.channel());
         m.put("percentage", BigDecimal.valueOf(s.percentage()).movePointLeft(2).stripTrailingZeros());
+        m.put("rollback", s.rollback());
         List<Map<String, Object>> gray = new ArrayList<>();
         for (GrayRule g : s.grayRules()) {
             Map<String, Object> r = new LinkedHashMap<>();

@@ -3,24 +3,17 @@ package dev.upshift.server.admin;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.upshift.core.kind.AppKind;
 import dev.upshift.core.version.SemVer;
-import dev.upshift.server.artifacts.ArtifactStore;
-import dev.upshift.server.artifacts.ArtifactTooLargeException;
 import dev.upshift.server.artifacts.DownloadCounter;
-import dev.upshift.server.artifacts.MediaTypes;
-import dev.upshift.server.artifacts.StoredBlob;
 import dev.upshift.server.catalog.App;
 import dev.upshift.server.catalog.CatalogSnapshot;
 import dev.upshift.server.catalog.CatalogStore;
 import dev.upshift.server.catalog.Version;
-import dev.upshift.server.catalog.VersionFile;
 import dev.upshift.server.db.Database;
 import dev.upshift.server.db.Sql;
 import dev.upshift.server.http.Json;
-import dev.upshift.server.protocol.upgradelink.DownloadLinks;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Clock;
@@ -43,28 +36,24 @@ import java.util.Set;
 public final class VersionAdmin {
     private static final Set<String> COMMON = Set.of("versionName", "versionCode", "description", "releaseNote",
             "changelog", "releaseUrl", "isPreRelease", "upgradeMode", "forcedUpgradeVersionCode",
-            "silentUpgradeVersionCode", "updateType");
+            "silentUpgradeVersionCode", "updateType", "minSystemVersion");
     private static final List<String> UPDATE_TYPES = List.of("manual", "auto");
 
     private final Database db;
     private final CatalogStore catalog;
-    private final ArtifactStore artifacts;
+    private final ArtifactAdmin files;
     private final DownloadCounter downloads;
-    private final DownloadLinks links;
     private final Clock clock;
     private final long maxBodyBytes;
-    private final long maxArtifactBytes;
 
-    public VersionAdmin(Database db, CatalogStore catalog, ArtifactStore artifacts, DownloadCounter downloads,
-                        DownloadLinks links, Clock clock, long maxBodyBytes, long maxArtifactBytes) {
+    public VersionAdmin(Database db, CatalogStore catalog, ArtifactAdmin files, DownloadCounter downloads, Clock clock,
+                        long maxBodyBytes) {
         this.db = db;
         this.catalog = catalog;
-        this.artifacts = artifacts;
+        this.files = files;
         this.downloads = downloads;
-        this.links = links;
         this.clock = clock;
         this.maxBodyBytes = maxBodyBytes;
-        this.maxArtifactBytes = maxArtifactBytes;
     }
 
     void register(RoutesConfig r) {
@@ -73,9 +62,9 @@ public final class VersionAdmin {
         r.get(base, this::list);
         r.get(base + "/{id}", this::get);
         r.delete(base + "/{id}", this::delete);
-        r.put(base + "/{id}/artifact", this::upload);
-        r.get(base + "/{id}/artifacts", this::listArtifacts);
-        r.put(base + "/{id}/patches", this::uploadPatch);
+        r.post(base + "/{id}/yank", this::yank);
+        files.register(r);
+        r.delete(base + "/{id}/yank", this::unyank);
     }
 
     private static Set<String> allowedFields(AppKind kind) {
@@ -95,7 +84,7 @@ public final class VersionAdmin {
     private record NewVersion(String name, long code, String key, String platform, String arch, String description,
                               String releaseNote, String changelog, String releaseUrl, String urlPath, String content,
                               String signature, boolean preRelease, int upgradeMode, long forcedCode, long silentCode,
-                              String updateType) {
+                              String updateType, String minSystemVersion) {
     }
 
     private static NewVersion validate(AppKind kind, JsonInput in) {
@@ -184,7 +173,18 @@ public final class VersionAdmin {
         }
         return new NewVersion(name, code, key, platform, arch, in.string("description", "", 4096),
                 in.string("releaseNote", "", 65536), in.string("changelog", "", 65536), releaseUrl, urlPath, content,
-                in.string("signature", "", 4096).strip(), preRelease, (int) upgradeMode, forced, silent, updateType);
+                in.string("signature", "", 4096).strip(), preRelease, (int) upgradeMode, forced, silent, updateType,
+                minSystemVersion(in));
+    }
+
+    /** An OS release such as 10.15, 12.0.1 or 10.0.22631: digits and dots only, compared by clients component-wise. */
+    private static String minSystemVersion(JsonInput in) {
+        String v = in.string("minSystemVersion", "", 64).strip();
+        if (!v.isEmpty() && !v.matches("[0-9]+(\\.[0-9]+){0,3}")) {
+            throw AdminApiException.invalid("Field 'minSystemVersion' must be an OS release such as 10.15 or 10.0.22631; "
+                    + "got '" + v + "'.");
+        }
+        return v;
     }
 
     private static long nonNegative(JsonInput in, String field) {
@@ -209,7 +209,21 @@ public final class VersionAdmin {
 
     private void create(Context ctx) {
         App app = AdminApi.ownedApp(ctx, catalog.current());
-        NewVersion v = validate(app.kind(), JsonInput.parse(AdminApi.body(ctx, maxBodyBytes), allowedFields(app.kind())));
+        Version created = create(app, JsonInput.parse(AdminApi.body(ctx, maxBodyBytes), allowedFields(app.kind())));
+        Json.respond(ctx, 201, render(app, created, catalog.current()));
+    }
+
+    /**
+     * Creates a version from admin API fields (the publishing paths build them from build manifests).
+     *
+     * @throws AdminApiException 400 for invalid fields, 409 when the identity exists
+     */
+    public Version create(App app, com.fasterxml.jackson.databind.node.ObjectNode fields) {
+        return create(app, JsonInput.of(fields, allowedFields(app.kind())));
+    }
+
+    private Version create(App app, JsonInput in) {
+        NewVersion v = validate(app.kind(), in);
         String where = describe(app.kind(), v.platform(), v.arch());
         if (catalog.current().versionByIdentity(app.id(), v.platform(), v.arch(), v.key()).isPresent()) {
             throw duplicate(app, v, where);
@@ -220,24 +234,24 @@ public final class VersionAdmin {
             id = db.jdbi().withHandle(h -> h.createQuery("INSERT INTO versions (app_id, version_name, version_code, "
                             + "version_key, platform, arch, description, release_note, changelog, release_url, url_path, "
                             + "content, signature, is_pre_release, upgrade_mode, forced_upgrade_version_code, "
-                            + "silent_upgrade_version_code, update_type, created_at) VALUES (:app, :name, :code, :key, "
-                            + ":platform, :arch, :description, :releaseNote, :changelog, :releaseUrl, :urlPath, :content, "
-                            + ":signature, :pre, :mode, :forced, :silent, :updateType, :now) RETURNING id")
+                            + "silent_upgrade_version_code, update_type, min_system_version, created_at) VALUES (:app, "
+                            + ":name, :code, :key, :platform, :arch, :description, :releaseNote, :changelog, :releaseUrl, "
+                            + ":urlPath, :content, :signature, :pre, :mode, :forced, :silent, :updateType, :minSystem, "
+                            + ":now) RETURNING id")
                     .bind("app", app.id()).bind("name", v.name()).bind("code", v.code()).bind("key", v.key())
                     .bind("platform", v.platform()).bind("arch", v.arch()).bind("description", v.description())
                     .bind("releaseNote", v.releaseNote()).bind("changelog", v.changelog())
                     .bind("releaseUrl", v.releaseUrl()).bind("urlPath", v.urlPath()).bind("content", v.content())
                     .bind("signature", v.signature()).bind("pre", v.preRelease() ? 1 : 0).bind("mode", v.upgradeMode())
                     .bind("forced", v.forcedCode()).bind("silent", v.silentCode()).bind("updateType", v.updateType())
-                    .bind("now", now).mapTo(Long.class).one());
+                    .bind("minSystem", v.minSystemVersion()).bind("now", now).mapTo(Long.class).one());
         } catch (RuntimeException e) {
             if (Sql.isUniqueViolation(e)) {
                 throw duplicate(app, v, where);
             }
             throw e;
         }
-        CatalogSnapshot snap = catalog.refresh();
-        Json.respond(ctx, 201, render(app, snap.version(id).orElseThrow()));
+        return catalog.refresh().version(id).orElseThrow();
     }
 
     private static AdminApiException duplicate(App app, NewVersion v, String where) {
@@ -257,7 +271,7 @@ public final class VersionAdmin {
         return sb.toString();
     }
 
-    Map<String, Object> render(App app, Version v) {
+    Map<String, Object> render(App app, Version v, CatalogSnapshot snap) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("id", v.id());
         m.put("appKey", app.key());
@@ -292,31 +306,22 @@ public final class VersionAdmin {
         m.put("forcedUpgradeVersionCode", v.forcedUpgradeVersionCode());
         m.put("silentUpgradeVersionCode", v.silentUpgradeVersionCode());
         m.put("updateType", v.updateType());
+        m.put("minSystemVersion", v.minSystemVersion());
+        m.put("yanked", v.yanked());
+        if (v.yanked()) {
+            m.put("yankedAt", Sql.rfc3339(v.yankedAt()));
+            m.put("yankReason", v.yankReason());
+        }
         m.put("downloadTimes", downloads.total(v.id()));
         m.put("createdAt", Sql.rfc3339(v.createdAt()));
-        m.put("artifacts", v.files().values().stream().sorted((a, b) -> a.role().compareTo(b.role()))
-                .map(f -> renderFile(app, v, f)).toList());
+        m.put("artifacts", v.files().stream().map(f -> files.renderFile(app, v, f)).toList());
         if (app.kind() == AppKind.APK) {
-            m.put("patches", catalog.current().patchesTo(v.id()).stream().map(p -> renderPatch(app, p)).toList());
+            m.put("patches", snap.patchesTo(v.id()).stream().map(p -> files.renderPatch(app, p)).toList());
         }
         return m;
     }
 
-    private Map<String, Object> renderFile(App app, Version v, VersionFile f) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("role", f.role());
-        m.put("fileName", f.fileName());
-        m.put("mediaType", f.mediaType());
-        m.put("size", f.size());
-        m.put("md5", f.md5());
-        m.put("sha256", f.sha256());
-        m.put("sha512", f.sha512());
-        m.put("downloadUrl", links.download(app, v, f.role()));
-        m.put("uploadedAt", Sql.rfc3339(f.createdAt()));
-        return m;
-    }
-
-    private Version ownedVersion(Context ctx, App app, CatalogSnapshot snap) {
+    static Version ownedVersion(Context ctx, App app, CatalogSnapshot snap) {
         String idText = ctx.pathParam("id");
         long id;
         try {
@@ -331,13 +336,13 @@ public final class VersionAdmin {
     private void list(Context ctx) {
         CatalogSnapshot snap = catalog.current();
         App app = AdminApi.ownedApp(ctx, snap);
-        Json.respond(ctx, 200, Map.of("items", snap.versions(app.id()).stream().map(v -> render(app, v)).toList()));
+        Json.respond(ctx, 200, Map.of("items", snap.versions(app.id()).stream().map(v -> render(app, v, snap)).toList()));
     }
 
     private void get(Context ctx) {
         CatalogSnapshot snap = catalog.current();
         App app = AdminApi.ownedApp(ctx, snap);
-        Json.respond(ctx, 200, render(app, ownedVersion(ctx, app, snap)));
+        Json.respond(ctx, 200, render(app, ownedVersion(ctx, app, snap), snap));
     }
 
     private void delete(Context ctx) {
@@ -356,223 +361,32 @@ public final class VersionAdmin {
         ctx.status(204);
     }
 
-    private void listArtifacts(Context ctx) {
-        CatalogSnapshot snap = catalog.current();
-        App app = AdminApi.ownedApp(ctx, snap);
-        Version v = ownedVersion(ctx, app, snap);
-        Json.respond(ctx, 200, Map.of("items", v.files().values().stream().map(f -> renderFile(app, v, f)).toList()));
-    }
-
-    private void upload(Context ctx) throws IOException {
-        CatalogSnapshot snap = catalog.current();
-        App app = AdminApi.ownedApp(ctx, snap);
-        Version v = ownedVersion(ctx, app, snap);
-        if (!app.kind().hasArtifacts()) {
-            throw AdminApiException.invalid(app.kind().wireName() + " apps have no artifacts: "
-                    + (app.kind() == AppKind.URL ? "their versions link to urlPath." : "their versions carry 'content'."));
-        }
-        String role = Optional.ofNullable(ctx.queryParam("role")).orElse("install");
-        if (!role.equals("install") && !role.equals("update")) {
-            throw AdminApiException.invalid("Query 'role' must be 'install' or 'update'; got '" + role + "'.");
-        }
-        String fileName = Optional.ofNullable(ctx.queryParam("fileName")).orElse(defaultFileName(app.name() + "-" + v.name()));
-        validateFileName(fileName);
-        StoredBlob blob;
-        try (ArtifactStore.Staged staged = receive(ctx)) {
-            blob = staged.blob();
-            Optional<VersionFile> existing = v.file(role);
-            if (existing.isPresent()) {
-                if (!existing.get().sha256().equals(blob.sha256())) {
-                    throw AdminApiException.conflict("Version " + v.name() + " already has a different " + role
-                            + " artifact (sha256 " + existing.get().sha256() + "). Artifacts are immutable: publish a "
-                            + "new version instead.");
-                }
-                Json.respond(ctx, 200, renderFile(app, v, existing.get()));
-                return;
-            }
-            staged.commit();
-        }
-        long now = clock.millis();
-        String mediaType = MediaTypes.forFileName(fileName);
-        try {
-            db.jdbi().useTransaction(h -> {
-                insertBlob(h, blob, now);
-                h.createUpdate("INSERT INTO version_files (version_id, role, blob_sha256, file_name, media_type, "
-                                + "created_at) VALUES (:v, :role, :s, :name, :type, :now)")
-                        .bind("v", v.id()).bind("role", role).bind("s", blob.sha256()).bind("name", fileName)
-                        .bind("type", mediaType).bind("now", now).execute();
-            });
-        } catch (RuntimeException e) {
-            if (Sql.isUniqueViolation(e)) {
-                // Another upload of this role finished first: the same bytes make this one a successful retry.
-                CatalogSnapshot now2 = catalog.refresh();
-                Optional<VersionFile> winner = now2.version(v.id()).flatMap(x -> x.file(role));
-                if (winner.isPresent() && winner.get().sha256().equals(blob.sha256())) {
-                    Json.respond(ctx, 200, renderFile(app, now2.version(v.id()).orElseThrow(), winner.get()));
-                    return;
-                }
-                throw AdminApiException.conflict("Another upload for the " + role + " artifact of version " + v.name()
-                        + " finished first with different bytes; artifacts are immutable.");
-            }
-            throw e;
-        }
-        CatalogSnapshot after = catalog.refresh();
-        Version updated = after.version(v.id()).orElseThrow();
-        Json.respond(ctx, 200, renderFile(app, updated, updated.file(role).orElseThrow()));
-    }
-
-    /** Records a committed blob's digests; the same bytes uploaded again (any version) share the row. */
-    private static void insertBlob(org.jdbi.v3.core.Handle h, StoredBlob blob, long now) {
-        h.createUpdate("INSERT INTO blobs (sha256, size, md5, sha512, created_at) VALUES (:s, :size, :md5, :sha512, :now) "
-                        + "ON CONFLICT (sha256) DO NOTHING")
-                .bind("s", blob.sha256()).bind("size", blob.size()).bind("md5", blob.md5())
-                .bind("sha512", blob.sha512()).bind("now", now).execute();
-    }
-
-    /** Streams the request body into the artifact store's staging area within the size cap. */
-    private ArtifactStore.Staged receive(Context ctx) throws IOException {
-        long declared = ctx.req().getContentLengthLong();
-        if (declared == 0) {
-            throw AdminApiException.invalid("The request body is empty; send the file's bytes as the body.");
-        }
-        if (declared > maxArtifactBytes) {
-            throw new AdminApiException(AdminApiException.AdminError.PAYLOAD_TOO_LARGE,
-                    "Artifact of " + declared + " bytes is larger than max-artifact-bytes=" + maxArtifactBytes + ".");
-        }
-        ArtifactStore.Staged staged;
-        try (InputStream in = new RequestBodyStream(ctx.req().getInputStream())) {
-            staged = artifacts.stage(in, maxArtifactBytes);
-        } catch (ArtifactTooLargeException e) {
-            throw new AdminApiException(AdminApiException.AdminError.PAYLOAD_TOO_LARGE,
-                    "Artifact is larger than max-artifact-bytes=" + e.limit() + "; nothing was stored.");
-        }
-        if (staged.blob().size() == 0) {
-            staged.close();
-            throw AdminApiException.invalid("The request body is empty; send the file's bytes as the body.");
-        }
-        return staged;
-    }
-
     /**
-     * {@code PUT .../versions/{id}/patches?fromVersionId=N&patchAlgo=1&fileName=...}: an APK delta patch from an
-     * older installed version to this one (1 = HDiffPatch, 2 = bsdiff). Offered by {@code /v1/apk/upgrade} to
-     * clients on that older version that ask for the algorithm.
+     * {@code POST .../versions/{id}/yank} {@code {"reason": "..."}}: stops offering the version everywhere from the
+     * next request (checks, feeds, "latest" downloads), keeping the version, its files and its strategies for audit.
+     * A rollback strategy can then move its clients back. Yanking a yanked version again keeps the first time.
      */
-    private void uploadPatch(Context ctx) throws IOException {
+    private void yank(Context ctx) {
         CatalogSnapshot snap = catalog.current();
         App app = AdminApi.ownedApp(ctx, snap);
         Version v = ownedVersion(ctx, app, snap);
-        if (app.kind() != AppKind.APK) {
-            throw AdminApiException.invalid("Delta patches are for apk apps only.");
-        }
-        long from;
-        long algo;
-        try {
-            from = Long.parseLong(Optional.ofNullable(ctx.queryParam("fromVersionId")).orElse(""));
-            algo = Long.parseLong(Optional.ofNullable(ctx.queryParam("patchAlgo")).orElse("1"));
-        } catch (NumberFormatException e) {
-            throw AdminApiException.invalid("Query 'fromVersionId' (a version id) is required and 'patchAlgo' must be 1 or 2.");
-        }
-        if (algo != 1 && algo != 2) {
-            throw AdminApiException.invalid("Query 'patchAlgo' must be 1 (HDiffPatch) or 2 (bsdiff).");
-        }
-        Version base = snap.version(from).filter(x -> x.appId() == app.id()).orElseThrow(() ->
-                AdminApiException.invalid("Version " + ctx.queryParam("fromVersionId") + " is not a version of app " + app.key() + "."));
-        if (base.code() >= v.code()) {
-            throw AdminApiException.invalid("A patch goes from an older version to a newer one; version " + base.name()
-                    + " is not older than " + v.name() + ".");
-        }
-        String fileName = Optional.ofNullable(ctx.queryParam("fileName"))
-                .orElse(defaultFileName(app.name() + "-" + base.name() + "-" + v.name()) + ".patch");
-        validateFileName(fileName);
-        StoredBlob blob;
-        Optional<dev.upshift.server.catalog.VersionPatch> existing = snap.patch(v.id(), base.id(), (int) algo);
-        try (ArtifactStore.Staged staged = receive(ctx)) {
-            blob = staged.blob();
-            if (existing.isPresent() && !existing.get().file().sha256().equals(blob.sha256())) {
-                throw AdminApiException.conflict("A different patch from " + base.name() + " to " + v.name()
-                        + " with this algorithm exists; patches are immutable.");
-            }
-            if (existing.isEmpty()) {
-                staged.commit();
-            }
-        }
-        if (existing.isEmpty()) {
-            long now = clock.millis();
-            try {
-                db.jdbi().useTransaction(h -> {
-                    insertBlob(h, blob, now);
-                    h.createUpdate("INSERT INTO version_patches (version_id, from_version_id, patch_algo, blob_sha256, "
-                                    + "file_name, created_at) VALUES (:v, :f, :a, :s, :n, :now)")
-                            .bind("v", v.id()).bind("f", base.id()).bind("a", algo).bind("s", blob.sha256())
-                            .bind("n", fileName).bind("now", now).execute();
-                });
-            } catch (RuntimeException e) {
-                boolean sameBytes = Sql.isUniqueViolation(e) && catalog.refresh().patch(v.id(), base.id(), (int) algo)
-                        .map(p -> p.file().sha256().equals(blob.sha256())).orElse(false);
-                if (!sameBytes && Sql.isUniqueViolation(e)) {
-                    throw AdminApiException.conflict("Another upload of this patch finished first with different bytes; "
-                            + "patches are immutable.");
-                }
-                if (!sameBytes) {
-                    throw e;
-                }
-                throw e;
-            }
-        }
+        byte[] body = AdminApi.body(ctx, maxBodyBytes);
+        String reason = body.length == 0 ? "" : JsonInput.parse(body, Set.of("reason")).string("reason", "", 1024);
+        db.jdbi().useHandle(h -> h.createUpdate("UPDATE versions SET yanked_at = :now, yank_reason = :reason "
+                        + "WHERE id = :id AND yanked_at IS NULL")
+                .bind("now", clock.millis()).bind("reason", reason).bind("id", v.id()).execute());
         CatalogSnapshot after = catalog.refresh();
-        dev.upshift.server.catalog.VersionPatch p = after.patch(v.id(), base.id(), (int) algo).orElseThrow();
-        Json.respond(ctx, 200, renderPatch(app, p));
+        Json.respond(ctx, 200, render(app, after.version(v.id()).orElseThrow(), after));
     }
 
-    private Map<String, Object> renderPatch(App app, dev.upshift.server.catalog.VersionPatch p) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("id", p.id());
-        m.put("fromVersionId", p.fromVersionId());
-        m.put("patchAlgo", p.algo());
-        m.put("fileName", p.file().fileName());
-        m.put("size", p.file().size());
-        m.put("md5", p.file().md5());
-        m.put("sha256", p.file().sha256());
-        m.put("downloadUrl", links.patch(app, p));
-        return m;
-    }
-
-    /** Marks read failures of the request body, so they answer 400 instead of passing for storage errors. */
-    private static final class RequestBodyStream extends java.io.FilterInputStream {
-        RequestBodyStream(InputStream in) {
-            super(in);
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) {
-            try {
-                return super.read(b, off, len);
-            } catch (IOException e) {
-                throw new dev.upshift.server.http.BodyReader.IncompleteBodyException(e);
-            }
-        }
-    }
-
-    /** A file name made from app and version names: separators, quotes and controls become '_', at most 200 chars. */
-    static String defaultFileName(String text) {
-        StringBuilder sb = new StringBuilder();
-        for (char c : text.toCharArray()) {
-            sb.append(c < 0x20 || c == 0x7f || c == '/' || c == '\\' || c == '"' ? '_' : c);
-        }
-        return sb.length() > 200 ? sb.substring(0, 200) : sb.toString();
-    }
-
-    private static void validateFileName(String name) {
-        if (name.isEmpty() || name.length() > 255 || name.equals(".") || name.equals("..")) {
-            throw AdminApiException.invalid("Query 'fileName' must be 1 to 255 characters.");
-        }
-        for (int i = 0; i < name.length(); i++) {
-            char c = name.charAt(i);
-            if (c < 0x20 || c == 0x7f || c == '/' || c == '\\' || c == '"') {
-                throw AdminApiException.invalid("Query 'fileName' must be a plain file name without path separators, "
-                        + "quotes or control characters.");
-            }
-        }
+    /** {@code DELETE .../versions/{id}/yank}: offers the version again (its strategies apply as before). */
+    private void unyank(Context ctx) {
+        CatalogSnapshot snap = catalog.current();
+        App app = AdminApi.ownedApp(ctx, snap);
+        Version v = ownedVersion(ctx, app, snap);
+        db.jdbi().useHandle(h -> h.createUpdate("UPDATE versions SET yanked_at = NULL, yank_reason = '' WHERE id = :id")
+                .bind("id", v.id()).execute());
+        CatalogSnapshot after = catalog.refresh();
+        Json.respond(ctx, 200, render(app, after.version(v.id()).orElseThrow(), after));
     }
 }

@@ -39,6 +39,9 @@ public interface ArtifactStore {
     interface Staged extends AutoCloseable {
         StoredBlob blob();
 
+        /** Reads the staged bytes back, for checks that need the whole file (signatures, APK certificates). */
+        InputStream open() throws IOException;
+
         /** Makes the blob visible under its hash (durably); a blob already present is kept as it is. */
         void commit() throws IOException;
 
@@ -49,4 +52,37 @@ public interface ArtifactStore {
 
     /** The file holding a blob, for stores on the local file system. */
     Optional<Path> localPath(String sha256);
+
+    /** Reads a committed blob. */
+    default InputStream open(String sha256) throws IOException {
+        Path p = localPath(sha256).orElseThrow(() -> new java.io.FileNotFoundException("blob " + sha256 + " is missing"));
+        return java.nio.file.Files.newInputStream(p);
+    }
+
+    /**
+     * A committed blob presented as staged bytes, so files uploaded ahead of a release manifest go through the same
+     * attach pipeline as direct uploads. Committing it again does nothing; closing it deletes nothing.
+     */
+    default Staged alreadyStored(StoredBlob blob) {
+        ArtifactStore store = this;
+        return new Staged() {
+            @Override
+            public StoredBlob blob() {
+                return blob;
+            }
+
+            @Override
+            public InputStream open() throws IOException {
+                return store.open(blob.sha256());
+            }
+
+            @Override
+            public void commit() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+    }
 }

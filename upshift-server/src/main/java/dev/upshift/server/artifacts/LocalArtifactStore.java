@@ -44,6 +44,7 @@ public final class LocalArtifactStore implements ArtifactStore {
     @Override
     public Staged stage(InputStream in, long maxBytes) throws IOException {
         MessageDigest md5 = digest("MD5");
+        MessageDigest sha1 = digest("SHA-1");
         MessageDigest sha256 = digest("SHA-256");
         MessageDigest sha512 = digest("SHA-512");
         Path temp = Files.createTempFile(tmp, "upload-", ".part");
@@ -60,6 +61,7 @@ public final class LocalArtifactStore implements ArtifactStore {
                         throw new ArtifactTooLargeException(maxBytes);
                     }
                     md5.update(buf, 0, n);
+                    sha1.update(buf, 0, n);
                     sha256.update(buf, 0, n);
                     sha512.update(buf, 0, n);
                     out.write(buf, 0, n);
@@ -69,7 +71,7 @@ public final class LocalArtifactStore implements ArtifactStore {
             }
             HexFormat hex = HexFormat.of();
             StoredBlob blob = new StoredBlob(hex.formatHex(sha256.digest()), size, hex.formatHex(md5.digest()),
-                    hex.formatHex(sha512.digest()));
+                    hex.formatHex(sha1.digest()), hex.formatHex(sha512.digest()));
             ok = true;
             return new LocalStaged(temp, blob);
         } finally {
@@ -92,6 +94,11 @@ public final class LocalArtifactStore implements ArtifactStore {
         @Override
         public StoredBlob blob() {
             return blob;
+        }
+
+        @Override
+        public InputStream open() throws IOException {
+            return Files.newInputStream(temp);
         }
 
         @Override

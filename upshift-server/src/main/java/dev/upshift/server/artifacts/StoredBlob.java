@@ -1,5 +1,8 @@
 package dev.upshift.server.artifacts;
 
-/** Bytes stored under their SHA-256, with the other digests computed in the same streaming pass. */
-public record StoredBlob(String sha256, long size, String md5, String sha512) {
+/**
+ * Bytes stored under their SHA-256, with the other digests computed in the same streaming pass. SHA-1 is kept only
+ * because Squirrel.Windows {@code RELEASES} and Velopack name packages by it; it is never used as a security check.
+ */
+public record StoredBlob(String sha256, long size, String md5, String sha1, String sha512) {
 }

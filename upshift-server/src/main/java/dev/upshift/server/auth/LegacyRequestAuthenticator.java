@@ -60,6 +60,27 @@ public final class LegacyRequestAuthenticator {
      */
     public AccessKey authenticate(CatalogSnapshot catalog, String rawTarget, byte[] body,
                                   Function<String, String> headers) {
+        return authenticate(catalog, rawTarget, headers,
+                (sig, nonce, secret, ts, url) -> LegacySignatureV1.verify(sig, body, nonce, secret, ts, url));
+    }
+
+    /**
+     * The same checks for a body that was streamed (an upload): {@code bodyDigest} came from
+     * {@link LegacySignatureV1#bodyDigest()} and has consumed the whole body.
+     */
+    public AccessKey authenticateStreamed(CatalogSnapshot catalog, String rawTarget, java.security.MessageDigest bodyDigest,
+                                          Function<String, String> headers) {
+        return authenticate(catalog, rawTarget, headers,
+                (sig, nonce, secret, ts, url) -> LegacySignatureV1.verifyStreamed(sig, bodyDigest, nonce, secret, ts, url));
+    }
+
+    /** How the signature of one request is checked, given the key's secret and a candidate URL form. */
+    private interface SignatureCheck {
+        boolean matches(String signature, String nonce, String secret, String timestamp, String url);
+    }
+
+    private AccessKey authenticate(CatalogSnapshot catalog, String rawTarget, Function<String, String> headers,
+                                   SignatureCheck check) {
         String timestamp = required(headers, "X-Timestamp");
         String nonce = required(headers, "X-Nonce");
         String accessKeyId = required(headers, "X-AccessKey");
@@ -92,11 +113,11 @@ public final class LegacyRequestAuthenticator {
         AccessKey key = catalog.accessKey(accessKeyId).orElseThrow(() -> new ClientApiException(
                 UpgradeLinkCode.AUTH_FAILED, "X-AccessKey is unknown or disabled"));
 
-        boolean valid = LegacySignatureV1.verify(signature, body, nonce, key.secret(), timestamp, rawTarget);
+        boolean valid = check.matches(signature, nonce, key.secret(), timestamp, rawTarget);
         if (!valid && rawTarget.indexOf('%') >= 0) {
             String decoded = strictPercentDecode(rawTarget);
             if (decoded != null) {
-                valid = LegacySignatureV1.verify(signature, body, nonce, key.secret(), timestamp, decoded);
+                valid = check.matches(signature, nonce, key.secret(), timestamp, decoded);
             }
         }
         if (!valid) {

@@ -56,23 +56,31 @@ public final class CatalogStore {
     private CatalogSnapshot load(Handle h) {
         Map<String, App> apps = new HashMap<>();
         Map<Long, App> appsById = new HashMap<>();
-        h.createQuery("SELECT id, tenant_id, app_key, kind, name, package_name, description, created_at "
-                        + "FROM apps WHERE deleted_at IS NULL")
+        h.createQuery("SELECT id, tenant_id, app_key, kind, name, package_name, description, created_at, "
+                        + "tauri_public_key, sparkle_public_key FROM apps WHERE deleted_at IS NULL")
                 .map((rs, ctx) -> new App(rs.getLong("id"), rs.getLong("tenant_id"), rs.getString("app_key"),
                         AppKind.fromWireName(rs.getString("kind")).orElseThrow(), rs.getString("name"),
-                        rs.getString("package_name"), rs.getString("description"), rs.getLong("created_at")))
+                        rs.getString("package_name"), rs.getString("description"), rs.getLong("created_at"),
+                        rs.getString("tauri_public_key"), rs.getString("sparkle_public_key")))
                 .forEach(a -> {
                     apps.put(a.key(), a);
                     appsById.put(a.id(), a);
                 });
 
-        Map<Long, Map<String, VersionFile>> files = new HashMap<>();
-        h.createQuery("SELECT f.version_id, f.role, f.blob_sha256, f.file_name, f.media_type, f.created_at, "
-                        + "b.size, b.md5, b.sha512 FROM version_files f JOIN blobs b ON b.sha256 = f.blob_sha256")
-                .map((rs, ctx) -> Map.entry(rs.getLong("version_id"), new VersionFile(rs.getString("role"),
-                        rs.getString("blob_sha256"), rs.getLong("size"), rs.getString("md5"), rs.getString("sha512"),
-                        rs.getString("file_name"), rs.getString("media_type"), rs.getLong("created_at"))))
-                .forEach(e -> files.computeIfAbsent(e.getKey(), k -> new HashMap<>()).put(e.getValue().role(), e.getValue()));
+        Map<Long, List<VersionFile>> files = new HashMap<>();
+        h.createQuery("SELECT f.id, f.version_id, f.role, f.format, f.blob_sha256, f.file_name, f.media_type, "
+                        + "f.signature, f.ed_signature, f.signer_sha256, f.blockmap_sha256, f.created_at, b.size, b.md5, "
+                        + "b.sha1, b.sha512, bm.size AS blockmap_size FROM version_files f "
+                        + "JOIN blobs b ON b.sha256 = f.blob_sha256 LEFT JOIN blobs bm ON bm.sha256 = f.blockmap_sha256 "
+                        + "ORDER BY f.id")
+                .map((rs, ctx) -> Map.entry(rs.getLong("version_id"), new VersionFile(rs.getLong("id"),
+                        rs.getString("role"), rs.getString("format"), rs.getString("blob_sha256"), rs.getLong("size"),
+                        rs.getString("md5"), rs.getString("sha1"), rs.getString("sha512"), rs.getString("file_name"),
+                        rs.getString("media_type"), rs.getString("signature"), rs.getString("ed_signature"),
+                        rs.getString("signer_sha256"), rs.getString("blockmap_sha256") == null ? null
+                        : new VersionFile.Blockmap(rs.getString("blockmap_sha256"), rs.getLong("blockmap_size")),
+                        rs.getLong("created_at"))))
+                .forEach(e -> files.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(e.getValue()));
 
         Map<Long, List<Version>> versions = new HashMap<>();
         h.createQuery("SELECT * FROM versions WHERE deleted_at IS NULL")
@@ -83,10 +91,11 @@ public final class CatalogStore {
                         rs.getString("content"), rs.getString("signature"), rs.getInt("is_pre_release") == 1,
                         rs.getInt("upgrade_mode"), rs.getLong("forced_upgrade_version_code"),
                         rs.getLong("silent_upgrade_version_code"), rs.getString("update_type"),
-                        rs.getLong("created_at"), files.getOrDefault(rs.getLong("id"), Map.of()),
+                        rs.getLong("created_at"), files.getOrDefault(rs.getLong("id"), List.of()),
                         release(appsById.get(rs.getLong("app_id")), rs.getLong("id"), rs.getLong("version_code"),
                                 rs.getString("version_key"), rs.getString("platform"), rs.getString("arch"),
-                                rs.getInt("is_pre_release") == 1)))
+                                rs.getInt("is_pre_release") == 1), rs.getLong("yanked_at"),
+                        rs.getString("yank_reason"), rs.getString("min_system_version")))
                 .forEach(v -> {
                     if (appsById.containsKey(v.appId())) {
                         versions.computeIfAbsent(v.appId(), k -> new ArrayList<>()).add(v);
@@ -117,11 +126,11 @@ public final class CatalogStore {
                 .forEach(k -> keys.put(k.accessKey(), k));
 
         List<VersionPatch> patches = h.createQuery("SELECT p.id, p.version_id, p.from_version_id, p.patch_algo, "
-                        + "p.blob_sha256, p.file_name, p.created_at, b.size, b.md5, b.sha512 FROM version_patches p "
+                        + "p.blob_sha256, p.file_name, p.created_at, b.size, b.md5, b.sha1, b.sha512 FROM version_patches p "
                         + "JOIN blobs b ON b.sha256 = p.blob_sha256")
                 .map((rs, ctx) -> new VersionPatch(rs.getLong("id"), rs.getLong("version_id"), rs.getLong("from_version_id"),
-                        rs.getInt("patch_algo"), new VersionFile("patch", rs.getString("blob_sha256"), rs.getLong("size"),
-                        rs.getString("md5"), rs.getString("sha512"), rs.getString("file_name"),
+                        rs.getInt("patch_algo"), VersionFile.plain("patch", rs.getString("blob_sha256"), rs.getLong("size"),
+                        rs.getString("md5"), rs.getString("sha1"), rs.getString("sha512"), rs.getString("file_name"),
                         "application/octet-stream", rs.getLong("created_at"))))
                 .list();
         // Deleted versions are never offered, but clients still run them: listed source restrictions must recognise them.
@@ -175,10 +184,11 @@ public final class CatalogStore {
                             StrategyCodec.source(rs.getString("source_type"), rs.getString("source_data"),
                                     app.kind().versionScheme() == AppKind.VersionScheme.SEMVER),
                             rs.getString("channel"), rs.getInt("percentage"), gray.getOrDefault(id, List.of()),
-                            flow.getOrDefault(id, List.of()));
+                            flow.getOrDefault(id, List.of()), rs.getInt("rollback") == 1);
+                    // A yanked version is offered by no strategy, from the next request on.
                     return new StrategyEntry(rule, app.id(), rs.getString("name"), rs.getString("description"),
                             rs.getLong("created_at"), rs.getLong("updated_at"),
-                            !app.kind().hasArtifacts() || !v.files().isEmpty());
+                            !v.yanked() && (!app.kind().hasArtifacts() || !v.files().isEmpty()));
                 })
                 .forEach(s -> {
                     if (s != null) {

@@ -92,6 +92,58 @@ final class AdminClient {
         }
     }
 
+    /**
+     * PUTs a file with a known length, reporting bytes sent to {@code progress} as the request body is read, with
+     * extra headers (name, value pairs).
+     */
+    JsonNode putFile(String path, Path file, java.util.function.LongConsumer progress, String... headers) {
+        long size;
+        try {
+            size = Files.size(file);
+        } catch (IOException e) {
+            throw new CliException("Cannot read " + file + ": " + e.getMessage());
+        }
+        HttpRequest.BodyPublisher body = HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofInputStream(() -> {
+            try {
+                return new CountingInputStream(Files.newInputStream(file), progress);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }), size);
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/octet-stream")
+                .timeout(Duration.ofHours(2)).PUT(body);
+        for (int i = 0; i + 1 < headers.length; i += 2) {
+            b.header(headers[i], headers[i + 1]);
+        }
+        return send(b);
+    }
+
+    /** POSTs raw bytes (a build manifest). */
+    JsonNode postBytes(String path, byte[] body, String contentType) {
+        return send(HttpRequest.newBuilder(uri(path)).header("Content-Type", contentType)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)));
+    }
+
+    private static final class CountingInputStream extends java.io.FilterInputStream {
+        private final java.util.function.LongConsumer progress;
+        private long sent;
+
+        CountingInputStream(java.io.InputStream in, java.util.function.LongConsumer progress) {
+            super(in);
+            this.progress = progress;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            if (n > 0) {
+                sent += n;
+                progress.accept(sent);
+            }
+            return n;
+        }
+    }
+
     static String q(String s) {
         return URLEncoder.encode(s, StandardCharsets.UTF_8);
     }

@@ -49,7 +49,8 @@ public final class UpdateChecks {
         String channel = r.channel() != null ? r.channel() : r.current().impliedChannel();
         RolloutQuery q = new RolloutQuery(r.current(), installed.orElse(null), r.appointed(),
                 r.platform(), r.arch(), channel, r.deviceKey(), r.deviceModel(),
-                snap.groupsOf(app.tenantId(), r.deviceKey()), clock.instant());
+                snap.groupsOf(app.tenantId(), r.deviceKey()), clock.instant(),
+                installed.flatMap(snap::version).map(Version::yanked).orElse(false));
         Decision d = RolloutEngine.decide(snap.rules(app.id()), q, counters);
         Version offered = null;
         Long strategyId = null;

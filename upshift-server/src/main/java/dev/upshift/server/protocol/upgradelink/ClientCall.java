@@ -33,12 +33,29 @@ public final class ClientCall {
     }
 
     Signed authenticate(Context ctx, CatalogSnapshot catalog) {
-        byte[] body = BodyReader.read(ctx, maxBodyBytes, n -> new ClientApiException(UpgradeLinkCode.PAYLOAD_TOO_LARGE,
+        byte[] body = body(ctx);
+        return new Signed(catalog, authenticate(ctx, catalog, body), ClientRequest.parse(body));
+    }
+
+    /** The raw body, within the client API's body limit (413001 beyond it). */
+    byte[] body(Context ctx) {
+        return BodyReader.read(ctx, maxBodyBytes, n -> new ClientApiException(UpgradeLinkCode.PAYLOAD_TOO_LARGE,
                 "Request body is larger than " + n + " bytes"));
+    }
+
+    /** Checks the v1 signature of a request whose body has been read. */
+    AccessKey authenticate(Context ctx, CatalogSnapshot catalog, byte[] body) {
+        return authenticator.authenticate(catalog, rawTarget(ctx), body, ctx::header);
+    }
+
+    /** Checks the v1 signature of a request whose body was streamed through {@code bodyDigest}. */
+    AccessKey authenticateStreamed(Context ctx, CatalogSnapshot catalog, java.security.MessageDigest bodyDigest) {
+        return authenticator.authenticateStreamed(catalog, rawTarget(ctx), bodyDigest, ctx::header);
+    }
+
+    private static String rawTarget(Context ctx) {
         String query = ctx.req().getQueryString();
-        String rawTarget = query == null ? ctx.req().getRequestURI() : ctx.req().getRequestURI() + "?" + query;
-        AccessKey key = authenticator.authenticate(catalog, rawTarget, body, ctx::header);
-        return new Signed(catalog, key, ClientRequest.parse(body));
+        return query == null ? ctx.req().getRequestURI() : ctx.req().getRequestURI() + "?" + query;
     }
 
     /** The app with this key and kind, owned by the caller's tenant; 404001 or 401001 otherwise. */

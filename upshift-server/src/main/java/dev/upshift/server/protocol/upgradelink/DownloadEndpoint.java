@@ -29,6 +29,9 @@ import java.util.Optional;
  * HEAD and 304 do not.
  */
 public final class DownloadEndpoint {
+    static final String FILES = "/v1/files/{appKey}/{versionId}/{role}/{fileName}";
+    private static final String BLOCKMAP = ".blockmap";
+
     private final CatalogStore catalog;
     private final ArtifactStore artifacts;
     private final DownloadCounter downloads;
@@ -48,6 +51,57 @@ public final class DownloadEndpoint {
             r.get(path, ctx -> handle(kind, ctx, false));
             r.head(path, ctx -> handle(kind, ctx, true));
         }
+        r.get(FILES, ctx -> file(ctx, false));
+        r.head(FILES, ctx -> file(ctx, true));
+    }
+
+    /**
+     * {@code GET /v1/files/<appKey>/<versionId>/<role>/<fileName>}: one file of one version by a path without a
+     * query, for feeds whose clients build file URLs from a base (electron-updater copies the feed's query onto
+     * every file URL; Squirrel, Velopack and Sparkle resolve names against the feed). {@code <fileName>.blockmap}
+     * serves the file's electron-builder block map. Works for yanked versions too: a client that already started a
+     * download may finish it, and operators can audit the bytes.
+     */
+    private void file(Context ctx, boolean head) throws IOException {
+        CatalogSnapshot snap = catalog.current();
+        String appKey = ctx.pathParam("appKey");
+        App app = snap.app(appKey).orElseThrow(() ->
+                new ClientApiException(UpgradeLinkCode.NOT_FOUND, "No app with key '" + appKey + "'"));
+        serveVersionFile(ctx, snap, app, artifacts, downloads, head);
+    }
+
+    /** Serves path parameters {@code versionId}, {@code role} and {@code fileName} of {@code app}. */
+    static void serveVersionFile(Context ctx, CatalogSnapshot snap, App app, ArtifactStore artifacts,
+                                 DownloadCounter downloads, boolean head) throws IOException {
+        long id;
+        try {
+            id = Long.parseLong(ctx.pathParam("versionId"));
+        } catch (NumberFormatException e) {
+            throw new ClientApiException(UpgradeLinkCode.INVALID_PARAMETER, "The version id in the path must be a number");
+        }
+        Version v = snap.version(id).filter(x -> x.appId() == app.id()).orElseThrow(() ->
+                new ClientApiException(UpgradeLinkCode.NOT_FOUND, "This app has no version with id " + id));
+        String role = ctx.pathParam("role");
+        String name = ctx.pathParam("fileName");
+        Optional<VersionFile> exact = v.file(role, name);
+        if (exact.isPresent()) {
+            serveFile(ctx, artifacts, downloads, exact.get(), "version " + v.name(), v.id(), head);
+            return;
+        }
+        // The name must be the file's own or its block map's: electron-updater probes "<file>.blockmap" before a
+        // differential download, and answering that with the installer would make it download everything twice.
+        if (name.endsWith(BLOCKMAP)) {
+            Optional<VersionFile> owner = v.file(role, name.substring(0, name.length() - BLOCKMAP.length()))
+                    .filter(f -> f.blockmap() != null);
+            if (owner.isPresent()) {
+                VersionFile.Blockmap bm = owner.get().blockmap();
+                serveFile(ctx, artifacts, downloads, VersionFile.plain("blockmap", bm.sha256(), bm.size(), "", null, "",
+                        name, "application/octet-stream", owner.get().createdAt()), "the block map of " + name, null, head);
+                return;
+            }
+        }
+        throw new ClientApiException(UpgradeLinkCode.NOT_FOUND, "Version " + v.name() + " has no " + role
+                + " file named '" + name + "'");
     }
 
     private void handle(AppKind kind, Context ctx, boolean head) throws IOException {
@@ -87,6 +141,7 @@ public final class DownloadEndpoint {
                     .filter(v -> platform == null || v.platform().equals(platform))
                     .filter(v -> arch == null || v.arch().equals(arch))
                     .filter(v -> kind == AppKind.URL || !v.files().isEmpty())
+                    .filter(v -> !v.yanked())
                     .toList();
             Optional<Version> chosen = versionCode > 0
                     ? candidates.stream().filter(v -> v.code() == versionCode)

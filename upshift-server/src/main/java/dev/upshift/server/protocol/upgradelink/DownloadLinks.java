@@ -24,6 +24,19 @@ public final class DownloadLinks {
                 + URLEncoder.encode(app.key(), StandardCharsets.UTF_8) + "&patchId=" + patch.id();
     }
 
+    /**
+     * The path-only URL of one file ({@code /v1/files/<appKey>/<versionId>/<role>/<fileName>}), for feeds: it carries
+     * no query for clients to overwrite, and its last segment is the file's own name.
+     */
+    public String file(App app, Version v, dev.upshift.server.catalog.VersionFile f) {
+        return baseUrl.get() + "/v1/files/" + segment(app.key()) + "/" + v.id() + "/" + f.role() + "/" + segment(f.fileName());
+    }
+
+    /** Percent-encodes one path segment (spaces as %20, never '+'). */
+    public static String segment(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
     public String download(App app, Version v, String role) {
         StringBuilder sb = new StringBuilder(baseUrl.get())
                 .append("/v1/").append(app.kind().wireName()).append("/download?")

@@ -146,19 +146,6 @@ public final class ElectronFeedEndpoint {
         String appKey = FeedQuery.required(ctx, AppKind.ELECTRON.keyField());
         App app = snap.app(appKey).filter(a -> a.kind() == AppKind.ELECTRON).orElseThrow(() ->
                 new ClientApiException(UpgradeLinkCode.NOT_FOUND, "No electron app with electronKey '" + appKey + "'"));
-        long id;
-        try {
-            id = Long.parseLong(ctx.pathParam("versionId"));
-        } catch (NumberFormatException e) {
-            throw new ClientApiException(UpgradeLinkCode.INVALID_PARAMETER, "The version id in the path must be a number");
-        }
-        Version v = snap.version(id).filter(x -> x.appId() == app.id()).orElseThrow(() ->
-                new ClientApiException(UpgradeLinkCode.NOT_FOUND, "This app has no version with id " + id));
-        // The name must be the file's own: electron-updater probes "<file>.blockmap" before a differential
-        // download, and answering that with the installer would make it download everything twice.
-        VersionFile f = v.file(ctx.pathParam("role")).filter(x -> x.fileName().equals(ctx.pathParam("fileName")))
-                .orElseThrow(() -> new ClientApiException(UpgradeLinkCode.NOT_FOUND, "Version " + v.name()
-                        + " has no " + ctx.pathParam("role") + " file named '" + ctx.pathParam("fileName") + "'"));
-        DownloadEndpoint.serveFile(ctx, artifacts, downloads, f, "version " + v.name(), v.id(), head);
+        DownloadEndpoint.serveVersionFile(ctx, snap, app, artifacts, downloads, head);
     }
 }

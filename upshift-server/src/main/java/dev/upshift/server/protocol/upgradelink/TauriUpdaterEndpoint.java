@@ -3,6 +3,7 @@ package dev.upshift.server.protocol.upgradelink;
 import dev.upshift.core.kind.AppKind;
 import dev.upshift.core.protocol.UpgradeLinkCode;
 import dev.upshift.core.rollout.ClientVersion;
+import dev.upshift.server.artifacts.FileFormat;
 import dev.upshift.server.catalog.App;
 import dev.upshift.server.catalog.CatalogSnapshot;
 import dev.upshift.server.catalog.CatalogStore;
@@ -28,18 +29,13 @@ import java.util.Optional;
  * (no envelope; Tauri passes extra fields to the app as raw JSON); no update is HTTP 204 with no body; errors are
  * the usual JSON error with a 4xx/5xx status, which Tauri reports as a failed check.
  *
- * <p>Which file: the update bundle if the version has one, else the install package. With {@code bundle_type}
- * (appimage, deb, rpm, app, msi, nsis) only a file of that format is offered; if the offered version has none,
- * the answer is 204, because installing another format (an AppImage over a .deb install) would break the app.
+ * <p>Which file: a signed update bundle if the version has one, else a signed install package. With
+ * {@code bundle_type} (appimage, deb, rpm, app, msi, nsis) only a file of that format is offered; if the offered
+ * version has none, the answer is 204, because installing another format (an AppImage over a .deb install) would
+ * break the app. Each file carries its own signature, so one version can serve every format.
  */
 public final class TauriUpdaterEndpoint {
-    private static final Map<String, List<String>> BUNDLE_SUFFIXES = Map.of(
-            "appimage", List.of(".appimage", ".appimage.tar.gz"),
-            "deb", List.of(".deb"),
-            "rpm", List.of(".rpm"),
-            "app", List.of(".app.tar.gz"),
-            "msi", List.of(".msi", ".msi.zip"),
-            "nsis", List.of("-setup.exe", ".nsis.zip", ".exe"));
+    private static final List<String> BUNDLE_TYPES = List.of("app", "appimage", "deb", "msi", "nsis", "rpm");
 
     private final CatalogStore catalog;
     private final UpdateChecks checks;
@@ -65,9 +61,9 @@ public final class TauriUpdaterEndpoint {
         String bundleType = FeedQuery.optional(ctx, "bundle_type");
         if (bundleType != null) {
             bundleType = bundleType.toLowerCase(Locale.ROOT);
-            if (!bundleType.equals("unknown") && !BUNDLE_SUFFIXES.containsKey(bundleType)) {
+            if (!bundleType.equals("unknown") && !BUNDLE_TYPES.contains(bundleType)) {
                 throw new ClientApiException(UpgradeLinkCode.INVALID_PARAMETER, "Parameter bundle_type must be one of "
-                        + String.join(", ", BUNDLE_SUFFIXES.keySet().stream().sorted().toList()) + " or unknown");
+                        + String.join(", ", BUNDLE_TYPES) + " or unknown");
             }
         }
         ClientVersion appointed = FeedQuery.appointed(ctx);
@@ -86,24 +82,29 @@ public final class TauriUpdaterEndpoint {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("version", v.name());
         body.put("pub_date", Sql.rfc3339(v.createdAt()));
-        body.put("url", links.download(app, v, file.get().role()));
-        body.put("signature", v.signature());
+        body.put("url", links.file(app, v, file.get()));
+        body.put("signature", v.signatureOf(file.get()));
         body.put("notes", outcome.offer().strategy().promptText());
         body.put("upgradeType", outcome.offer().strategy().upgradeType());
         Json.respond(ctx, 200, body);
     }
 
     /**
-     * The file the stored signature belongs to: the update bundle, else the install package. A version holds one
-     * signature, so no other file may be offered with it; with a {@code bundle_type} the answer is that file if it
-     * has the right format, else nothing.
+     * The signed file to offer: with a {@code bundle_type}, a file of that format (update bundle before install
+     * package); without one, the first signed update bundle, else the first signed install package. Files without an
+     * updater signature are never offered: Tauri would refuse them.
      */
     static Optional<VersionFile> pick(Version v, String bundleType) {
-        Optional<VersionFile> signed = v.file("update").or(() -> v.file("install"));
-        if (bundleType == null || bundleType.equals("unknown")) {
-            return signed;
+        List<String> formats = bundleType == null || bundleType.equals("unknown") ? null
+                : FileFormat.forTauriBundle(bundleType);
+        for (String role : List.of("update", "install")) {
+            for (VersionFile f : v.files()) {
+                if (f.role().equals(role) && !v.signatureOf(f).isEmpty()
+                        && (formats == null || formats.contains(f.format()))) {
+                    return Optional.of(f);
+                }
+            }
         }
-        List<String> suffixes = BUNDLE_SUFFIXES.get(bundleType);
-        return signed.filter(f -> suffixes.stream().anyMatch(f.fileName().toLowerCase(Locale.ROOT)::endsWith));
+        return Optional.empty();
     }
 }
