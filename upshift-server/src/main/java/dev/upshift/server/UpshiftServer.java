@@ -7,6 +7,7 @@ import dev.upshift.server.admin.StrategyAdmin;
 import dev.upshift.server.admin.ArtifactAdmin;
 import dev.upshift.server.admin.VersionAdmin;
 import dev.upshift.server.admin.ReleaseAdmin;
+import dev.upshift.server.protocol.feeds.StaticFeeds;
 import dev.upshift.server.protocol.upgradelink.CiUploadEndpoint;
 import dev.upshift.server.publish.ReleasePublisher;
 import dev.upshift.server.publish.RemoteFetcher;
@@ -21,7 +22,8 @@ import dev.upshift.server.rollout.UpdateChecks;
 import java.util.List;
 import java.util.function.Supplier;
 import dev.upshift.server.artifacts.DownloadCounter;
-import dev.upshift.server.artifacts.LocalArtifactStore;
+import dev.upshift.server.artifacts.ArtifactStore;
+import dev.upshift.server.artifacts.ArtifactStores;
 import dev.upshift.server.auth.DurableNonceStore;
 import dev.upshift.server.auth.LegacyRequestAuthenticator;
 import dev.upshift.server.auth.NonceStore;
@@ -93,7 +95,7 @@ public final class UpshiftServer implements AutoCloseable {
             AdminAuth.Bootstrap bootstrap = adminAuth.bootstrap(adminTokenFromEnv, config.dataDir());
             CatalogStore catalog = new CatalogStore(db, cipher);
             catalog.refresh();
-            LocalArtifactStore artifacts = new LocalArtifactStore(config.artifactsDir());
+            ArtifactStore artifacts = ArtifactStores.open(config, true);
             downloads = new DownloadCounter(db);
             nonces = new DurableNonceStore(db, clock);
             checkEvents = new CheckEventLog(db);
@@ -115,7 +117,7 @@ public final class UpshiftServer implements AutoCloseable {
             VersionAdmin versionAdmin = new VersionAdmin(db, catalog, artifactAdmin, downloads, clock, config.maxBodyBytes());
             StrategyAdmin strategyAdmin = new StrategyAdmin(db, catalog, counters, clock, config.maxBodyBytes());
             ReleasePublisher publisher = new ReleasePublisher(db, catalog, artifacts, artifactAdmin, versionAdmin,
-                    strategyAdmin, uploadChecks, new RemoteFetcher(List.of(), false), clock, config.maxArtifactBytes());
+                    strategyAdmin, uploadChecks, new RemoteFetcher(config.publish().fetchHosts(), config.publish().fetchAllowPrivate()), clock, config.maxArtifactBytes());
             ReleaseAdmin releaseAdmin = new ReleaseAdmin(catalog, artifactAdmin, publisher, uploadChecks,
                     config.maxBodyBytes());
             CiUploadEndpoint ciUpload = new CiUploadEndpoint(catalog, calls, artifactAdmin, publisher, uploadChecks);
@@ -129,6 +131,7 @@ public final class UpshiftServer implements AutoCloseable {
                 tauri.register(routes);
                 electron.register(routes);
                 downloadEndpoint.register(routes);
+                new StaticFeeds(catalog, links, baseUrl, clock).register(routes);
                 ciUpload.register(routes);
                 adminApi.register(routes);
                 releaseAdmin.register(routes);

@@ -255,6 +255,15 @@ class PublishTest {
         assertThat(sendBytes(fileUrl + ".blockmap").body()).isEqualTo(armMap);
         assertThat(sendBytes(server.base() + "/v1/files/" + app + "/" + armId + "/update/nothing.zip.blockmap")
                 .statusCode()).isEqualTo(404);
+
+        // electron-updater asks for the installed version's block map at the new URL with the version replaced.
+        long oldId = server.createVersion(app, "{\"versionName\":\"1.2.0\",\"platform\":\"darwin\",\"arch\":\"arm64\"}")
+                .get("id").asLong();
+        byte[] oldMap = "{\"version\":\"2\",\"files\":[{\"name\":\"old\"}]}".getBytes(StandardCharsets.UTF_8);
+        server.upload(app, oldId, "update", "Eapp-1.2.0-arm64-mac.zip", bytes(100, 12));
+        server.upload(app, oldId, "update", "Eapp-1.2.0-arm64-mac.zip.blockmap", oldMap);
+        assertThat(sendBytes(server.base() + "/v1/files/" + app + "/" + armId + "/update/Eapp-1.2.0-arm64-mac.zip.blockmap")
+                .body()).isEqualTo(oldMap);
     }
 
     @Test
@@ -335,6 +344,88 @@ class PublishTest {
         assertThat(TestServer.parse(tauriCheck(app, "0.9.0", "linux", "x86_64", null).body()).get("version").asText())
                 .isEqualTo("1.1.0");
         assertThat(tauriCheck(app, "1.1.0", "linux", "x86_64", null).statusCode()).as("rollback only from yanked").isEqualTo(204);
+    }
+
+    // ---- other kinds: electron download links, APK signer pinning, Sparkle signatures ------------------------
+
+    HttpResponse<String> putArtifact(String app, long versionId, String query, byte[] bytes, String... headers) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(server.base() + "/api/admin/v1/apps/" + app
+                        + "/versions/" + versionId + "/artifact?" + query))
+                .header("Authorization", "Bearer " + TestServer.ADMIN_TOKEN).PUT(HttpRequest.BodyPublishers.ofByteArray(bytes));
+        for (int i = 0; i + 1 < headers.length; i += 2) {
+            b.header(headers[i], headers[i + 1]);
+        }
+        return TestServer.send(b.build());
+    }
+
+    @Test
+    void electronDownloadLinksPickTheFileOfTheirFormat() {
+        String app = server.createApp("electron", "Eapp");
+        long id = server.createVersion(app, "{\"versionName\":\"1.0.0\",\"platform\":\"darwin\",\"arch\":\"arm64\"}")
+                .get("id").asLong();
+        byte[] dmg = bytes(3000, 40);
+        byte[] zip = bytes(2000, 41);
+        server.upload(app, id, "install", "Eapp-1.0.0-arm64.dmg", dmg);
+        server.upload(app, id, "update", "Eapp-1.0.0-arm64-mac.zip", zip);
+        String q = "?electronKey=" + app + "&platform=darwin&arch=arm64";
+        assertThat(sendBytes(server.base() + "/v1/electron/download.dmg" + q).body()).isEqualTo(dmg);
+        assertThat(sendBytes(server.base() + "/v1/electron/download.zip" + q).body()).isEqualTo(zip);
+        assertThat(sendBytes(server.base() + "/v1/electron/download" + q + "&downloadType=2").body()).isEqualTo(zip);
+        HttpResponse<byte[]> exe = sendBytes(server.base() + "/v1/electron/download.exe" + q);
+        assertThat(exe.statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void apkUploadsRecordTheSignerAndRefuseAnotherSignerOrNoSignature() throws Exception {
+        String app = server.createApp("apk", "Droid");
+        dev.upshift.server.publish.TestApks.Signer first = dev.upshift.server.publish.TestApks.Signer.generate("first");
+        dev.upshift.server.publish.TestApks.Signer other = dev.upshift.server.publish.TestApks.Signer.generate("other");
+        byte[] v1 = Files.readAllBytes(dev.upshift.server.publish.TestApks.sign(
+                dev.upshift.server.publish.TestApks.unsigned(dir, "com.example.droid", 1), first));
+        long id1 = server.createVersion(app, "{\"versionName\":\"1\",\"versionCode\":1}").get("id").asLong();
+        HttpResponse<String> ok = putArtifact(app, id1, "fileName=droid-1.apk", v1);
+        assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
+        String expected = dev.upshift.server.AdminApiTest.hex("SHA-256", first.certificate().getEncoded());
+        assertThat(TestServer.parse(ok.body()).get("signerSha256").asText()).isEqualTo(expected);
+
+        long id2 = server.createVersion(app, "{\"versionName\":\"2\",\"versionCode\":2}").get("id").asLong();
+        byte[] v2 = Files.readAllBytes(dev.upshift.server.publish.TestApks.sign(
+                dev.upshift.server.publish.TestApks.unsigned(dir, "com.example.droid", 2), other));
+        HttpResponse<String> foreign = putArtifact(app, id2, "fileName=droid-2.apk", v2);
+        assertThat(foreign.statusCode()).isEqualTo(422);
+        assertThat(TestServer.parse(foreign.body()).get("message").asText()).contains("APK signer check failed")
+                .contains(expected);
+        byte[] unsigned = Files.readAllBytes(dev.upshift.server.publish.TestApks.unsigned(dir, "com.example.droid", 2));
+        HttpResponse<String> bare = putArtifact(app, id2, "fileName=droid-2.apk", unsigned);
+        assertThat(TestServer.parse(bare.body()).get("message").asText()).contains("APK signature check failed");
+        assertThat(server.adminOk("GET", "/api/admin/v1/apps/" + app + "/versions/" + id2, null, 200).get("artifacts")).isEmpty();
+    }
+
+    @Test
+    void sparkleSignaturesAreVerifiedAgainstTheAppsKeyAndStoredWithTheFile() throws Exception {
+        java.security.KeyPair pair = java.security.KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+        byte[] x509 = pair.getPublic().getEncoded();
+        String publicKey = Base64.getEncoder().encodeToString(java.util.Arrays.copyOfRange(x509, x509.length - 32, x509.length));
+        String app = server.createApp("mac", "Mapp");
+        assertThat(server.admin("PATCH", "/api/admin/v1/apps/" + app, "{\"sparklePublicKey\":\"bm90IGEga2V5\"}").statusCode())
+                .isEqualTo(400);
+        server.adminOk("PATCH", "/api/admin/v1/apps/" + app, "{\"sparklePublicKey\":\"" + publicKey + "\"}", 200);
+        byte[] zip = bytes(8000, 42);
+        java.security.Signature signer = java.security.Signature.getInstance("Ed25519");
+        signer.initSign(pair.getPrivate());
+        signer.update(zip);
+        String edSignature = Base64.getEncoder().encodeToString(signer.sign());
+        long id = server.createVersion(app, "{\"versionName\":\"2.1\",\"versionCode\":210,\"arch\":\"arm64\"}")
+                .get("id").asLong();
+
+        byte[] tampered = zip.clone();
+        tampered[0] ^= 1;
+        HttpResponse<String> bad = putArtifact(app, id, "fileName=Mapp-2.1.zip", tampered, "X-Sparkle-Signature", edSignature);
+        assertThat(bad.statusCode()).isEqualTo(422);
+        assertThat(TestServer.parse(bad.body()).get("message").asText()).contains("Sparkle EdDSA signature check failed");
+        HttpResponse<String> good = putArtifact(app, id, "fileName=Mapp-2.1.zip", zip, "X-Sparkle-Signature", edSignature);
+        assertThat(good.statusCode()).as(good.body()).isEqualTo(200);
+        assertThat(TestServer.parse(good.body()).get("edSignature").asText()).isEqualTo(edSignature);
     }
 
     static HttpResponse<byte[]> sendBytes(String url) {

@@ -19,6 +19,7 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.HexFormat;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 /**
  * A real Upshift server on a free loopback port with its own data directory and database, plus an HTTP client
@@ -31,25 +32,32 @@ final class TestServer implements AutoCloseable {
 
     final Path dir;
     final String dbUrl;
+    private final UnaryOperator<ServerConfig> customize;
     private UpshiftServer server;
 
     record Key(String accessKey, String secretKey) {
     }
 
-    private TestServer(Path dir, String dbUrl) {
+    private TestServer(Path dir, String dbUrl, UnaryOperator<ServerConfig> customize) {
         this.dir = dir;
         this.dbUrl = dbUrl;
+        this.customize = customize;
         this.server = boot();
     }
 
     static TestServer start(TestDatabase db, Path dir) {
-        return new TestServer(dir, db.newDatabaseUrl(dir));
+        return start(db, dir, UnaryOperator.identity());
+    }
+
+    /** A server whose settings are changed by {@code customize} (e.g. an S3 artifact store). */
+    static TestServer start(TestDatabase db, Path dir, UnaryOperator<ServerConfig> customize) {
+        return new TestServer(dir, db.newDatabaseUrl(dir), customize);
     }
 
     private UpshiftServer boot() {
         ServerConfig config = new ServerConfig("127.0.0.1", 0, dir.resolve("data"), dbUrl, null, null, null,
                 64 * 1024, 8L * 1024 * 1024);
-        return UpshiftServer.start(config, ADMIN_TOKEN, null, Clock.systemUTC());
+        return UpshiftServer.start(customize.apply(config), ADMIN_TOKEN, null, Clock.systemUTC());
     }
 
     /** Stops the server gracefully and starts a new one on the same data directory and database. */

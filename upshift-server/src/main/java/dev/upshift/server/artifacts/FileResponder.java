@@ -4,6 +4,7 @@ import dev.upshift.server.catalog.VersionFile;
 import io.javalin.http.Context;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
@@ -11,24 +12,30 @@ import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.security.SecureRandom;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.List;
 
 /**
  * Serves an immutable artifact file with the HTTP features download clients rely on: HEAD, a strong
- * {@code ETag} (the sha256), {@code If-None-Match} (304), single byte ranges with {@code Range}/{@code If-Range}
+ * {@code ETag} (the sha256), {@code If-None-Match} (304), byte ranges with {@code Range}/{@code If-Range}
  * (206, or 416 when unsatisfiable), {@code Content-Length}, and digest headers ({@code X-Checksum-Sha256} and
  * {@code Digest: sha-256=<base64>}) so a client can verify what it got. The body is copied with
  * {@link FileChannel#transferTo}, which the JDK turns into sendfile where the output allows.
  *
- * <p>A request with several ranges is answered with the whole file (allowed by RFC 9110); multipart range
- * responses come with differential-download support.
+ * <p>Several ranges in one request (electron-updater's differential download asks for the changed blocks this
+ * way) are answered as {@code multipart/byteranges} (RFC 9110 §14.6): each part has its own {@code Content-Type}
+ * and {@code Content-Range}, and {@code Content-Length} is computed exactly up front. {@link ByteRanges} holds the
+ * limits: at most 200 ranges, ascending and disjoint, else the whole file is sent with 200.
  */
 public final class FileResponder {
     private static final DateTimeFormatter HTTP_DATE = DateTimeFormatter.RFC_1123_DATE_TIME.withZone(ZoneOffset.UTC);
+    private static final SecureRandom RANDOM = new SecureRandom();
 
     private FileResponder() {
     }
@@ -37,7 +44,7 @@ public final class FileResponder {
     public enum Outcome {
         /** The whole file was sent, as a 200 or as one range covering every byte: counts as a download. */
         FULL,
-        /** Part of the file (a resume or a probe): not a new download. */
+        /** Part of the file (a resume, a probe or a multi-range request): not a new download. */
         PARTIAL,
         NOT_MODIFIED, HEAD, UNSATISFIABLE
     }
@@ -49,8 +56,7 @@ public final class FileResponder {
         ctx.header("ETag", etag);
         ctx.header("Last-Modified", HTTP_DATE.format(Instant.ofEpochMilli(file.createdAt())));
         ctx.header("Cache-Control", "no-cache");
-        ctx.header("X-Checksum-Sha256", file.sha256());
-        ctx.header("Digest", "sha-256=" + Base64.getEncoder().encodeToString(HexFormat.of().parseHex(file.sha256())));
+        digestHeaders(ctx, file);
         ctx.header("Content-Disposition", contentDisposition(file.fileName()));
         ctx.header("X-Content-Type-Options", "nosniff");
 
@@ -60,25 +66,28 @@ public final class FileResponder {
             return Outcome.NOT_MODIFIED;
         }
 
-        long start = 0;
-        long end = size - 1;
+        List<ByteRanges.Range> ranges = List.of(new ByteRanges.Range(0, size - 1));
         boolean partial = false;
         String range = ctx.header("Range");
         String ifRange = ctx.header("If-Range");
         if (range != null && (ifRange == null || ifRange.trim().equals(etag))) {
-            long[] r = parseSingleRange(range, size);
-            if (r == null) {
+            ByteRanges.Result r = ByteRanges.parse(range, size);
+            if (r.isUnsatisfiable()) {
                 ctx.status(416);
                 ctx.header("Content-Range", "bytes */" + size);
                 return Outcome.UNSATISFIABLE;
             }
-            if (r.length == 2) {
-                start = r[0];
-                end = r[1];
+            if (!r.ignore()) {
+                ranges = r.ranges();
                 partial = true;
             }
         }
-        long length = end - start + 1;
+        if (ranges.size() > 1) {
+            return serveMultipart(ctx, path, file, ranges, head);
+        }
+        long start = ranges.get(0).start();
+        long end = ranges.get(0).end();
+        long length = size == 0 ? 0 : end - start + 1;
         ctx.contentType(file.mediaType());
         ctx.res().setContentLengthLong(length);
         if (partial) {
@@ -92,63 +101,79 @@ public final class FileResponder {
         }
         OutputStream out = ctx.res().getOutputStream();
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
-            WritableByteChannel target = Channels.newChannel(out);
-            long pos = start;
-            long remaining = length;
-            while (remaining > 0) {
-                long n = ch.transferTo(pos, remaining, target);
-                if (n <= 0) {
-                    throw new IOException("artifact file shorter than recorded size: " + path);
-                }
-                pos += n;
-                remaining -= n;
-            }
+            copy(ch, start, length, Channels.newChannel(out), path);
         }
         out.flush();
         return partial && (start != 0 || end != size - 1) ? Outcome.PARTIAL : Outcome.FULL;
     }
 
+    /** A 206 {@code multipart/byteranges} answer with one part per range. */
+    private static Outcome serveMultipart(Context ctx, Path path, VersionFile file, List<ByteRanges.Range> ranges,
+                                          boolean head) throws IOException {
+        byte[] random = new byte[12];
+        RANDOM.nextBytes(random);
+        String boundary = "upshift-" + HexFormat.of().formatHex(random);
+        List<byte[]> partHeads = new ArrayList<>(ranges.size());
+        long length = 0;
+        for (ByteRanges.Range r : ranges) {
+            byte[] h = ("\r\n--" + boundary + "\r\nContent-Type: " + file.mediaType() + "\r\nContent-Range: bytes "
+                    + r.start() + "-" + r.end() + "/" + file.size() + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+            partHeads.add(h);
+            length += h.length + r.length();
+        }
+        byte[] closing = ("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.US_ASCII);
+        length += closing.length;
+        ctx.status(206);
+        ctx.contentType("multipart/byteranges; boundary=" + boundary);
+        ctx.res().setContentLengthLong(length);
+        if (head) {
+            return Outcome.HEAD;
+        }
+        OutputStream out = ctx.res().getOutputStream();
+        WritableByteChannel target = Channels.newChannel(out);
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+            for (int i = 0; i < ranges.size(); i++) {
+                out.write(partHeads.get(i));
+                copy(ch, ranges.get(i).start(), ranges.get(i).length(), target, path);
+            }
+        }
+        out.write(closing);
+        out.flush();
+        return Outcome.PARTIAL;
+    }
+
     /**
-     * @return {start, end} for one satisfiable range; an empty array to ignore the header (malformed or several
-     *         ranges: serve the whole file); null when the single range is unsatisfiable
+     * Answers with a 302 to where the store serves the blob (a presigned or CDN URL). The digest headers are sent
+     * here too, so a client can verify what it fetches from the other host. The redirect must not be cached: a
+     * presigned URL expires.
+     *
+     * @return whether this counts as a download: a GET that asks for the whole file (no {@code Range})
      */
-    static long[] parseSingleRange(String header, long size) {
-        String h = header.trim();
-        if (!h.startsWith("bytes=")) {
-            return new long[0];
-        }
-        String spec = h.substring(6).trim();
-        if (spec.contains(",")) {
-            return new long[0];
-        }
-        int dash = spec.indexOf('-');
-        if (dash < 0) {
-            return new long[0];
-        }
-        try {
-            String a = spec.substring(0, dash).trim();
-            String b = spec.substring(dash + 1).trim();
-            if (a.isEmpty()) {
-                if (b.isEmpty()) {
-                    return new long[0];
-                }
-                long suffix = Long.parseLong(b);
-                if (suffix <= 0 || size == 0) {
-                    return null;
-                }
-                return new long[]{Math.max(0, size - suffix), size - 1};
+    public static boolean redirect(Context ctx, URI location, VersionFile file, boolean head) {
+        ctx.header("Cache-Control", "no-store");
+        ctx.header("ETag", "\"" + file.sha256() + "\"");
+        digestHeaders(ctx, file);
+        ctx.header("Location", location.toASCIIString());
+        ctx.status(302);
+        return !head && ctx.header("Range") == null;
+    }
+
+    private static void digestHeaders(Context ctx, VersionFile file) {
+        ctx.header("X-Checksum-Sha256", file.sha256());
+        ctx.header("Digest", "sha-256=" + Base64.getEncoder().encodeToString(HexFormat.of().parseHex(file.sha256())));
+    }
+
+    private static void copy(FileChannel ch, long start, long length, WritableByteChannel target, Path path)
+            throws IOException {
+        long pos = start;
+        long remaining = length;
+        while (remaining > 0) {
+            long n = ch.transferTo(pos, remaining, target);
+            if (n <= 0) {
+                throw new IOException("artifact file shorter than recorded size: " + path);
             }
-            long start = Long.parseLong(a);
-            long end = b.isEmpty() ? Long.MAX_VALUE : Long.parseLong(b);
-            if (start < 0 || end < start) {
-                return new long[0];
-            }
-            if (start >= size) {
-                return null;
-            }
-            return new long[]{start, Math.min(end, size - 1)};
-        } catch (NumberFormatException e) {
-            return new long[0];
+            pos += n;
+            remaining -= n;
         }
     }
 
@@ -165,7 +190,7 @@ public final class FileResponder {
         return false;
     }
 
-    private static String contentDisposition(String fileName) {
+    static String contentDisposition(String fileName) {
         StringBuilder ascii = new StringBuilder();
         for (char c : fileName.toCharArray()) {
             ascii.append(c >= 0x20 && c < 0x7f && c != '"' && c != '\\' ? c : '_');

@@ -2,8 +2,6 @@ package dev.upshift.server.artifacts;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
@@ -11,10 +9,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
  * Content-addressed blobs on the local file system: {@code <root>/sha256/ab/cd/abcd...}.
@@ -26,65 +25,39 @@ import java.util.Optional;
  * modified after the rename (the name is the hash of the bytes).
  */
 public final class LocalArtifactStore implements ArtifactStore {
-    private static final int BUFFER = 64 * 1024;
     private final Path root;
-    private final Path tmp;
+    private final StagingArea staging;
 
+    /** Opens the store for a starting server: staged files left by a crash are removed. */
     public LocalArtifactStore(Path root) throws IOException {
+        this(root, true);
+    }
+
+    private LocalArtifactStore(Path root, boolean clearStaging) throws IOException {
         this.root = root;
-        this.tmp = root.resolve("tmp");
-        Files.createDirectories(tmp);
-        try (var leftovers = Files.list(tmp)) {
-            for (Path p : (Iterable<Path>) leftovers::iterator) {
-                Files.deleteIfExists(p);
-            }
+        this.staging = new StagingArea(root.resolve("tmp"));
+        if (clearStaging) {
+            staging.clear();
         }
+    }
+
+    /**
+     * Opens the store for maintenance ({@code upshift artifacts gc|verify}) while a server may be running: staged
+     * files are left alone, since they may be uploads in flight.
+     */
+    public static LocalArtifactStore forMaintenance(Path root) throws IOException {
+        return new LocalArtifactStore(root, false);
     }
 
     @Override
     public Staged stage(InputStream in, long maxBytes) throws IOException {
-        MessageDigest md5 = digest("MD5");
-        MessageDigest sha1 = digest("SHA-1");
-        MessageDigest sha256 = digest("SHA-256");
-        MessageDigest sha512 = digest("SHA-512");
-        Path temp = Files.createTempFile(tmp, "upload-", ".part");
-        boolean ok = false;
-        try {
-            long size = 0;
-            try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE);
-                 OutputStream out = Channels.newOutputStream(ch)) {
-                byte[] buf = new byte[BUFFER];
-                int n;
-                while ((n = in.read(buf)) > 0) {
-                    size += n;
-                    if (size > maxBytes) {
-                        throw new ArtifactTooLargeException(maxBytes);
-                    }
-                    md5.update(buf, 0, n);
-                    sha1.update(buf, 0, n);
-                    sha256.update(buf, 0, n);
-                    sha512.update(buf, 0, n);
-                    out.write(buf, 0, n);
-                }
-                out.flush();
-                ch.force(true);
-            }
-            HexFormat hex = HexFormat.of();
-            StoredBlob blob = new StoredBlob(hex.formatHex(sha256.digest()), size, hex.formatHex(md5.digest()),
-                    hex.formatHex(sha1.digest()), hex.formatHex(sha512.digest()));
-            ok = true;
-            return new LocalStaged(temp, blob);
-        } finally {
-            if (!ok) {
-                Files.deleteIfExists(temp);
-            }
-        }
+        StagingArea.Received r = staging.receive(in, maxBytes);
+        return new LocalStaged(r.file(), r.blob());
     }
 
     private final class LocalStaged implements Staged {
         private final Path temp;
         private final StoredBlob blob;
-        private boolean committed;
 
         LocalStaged(Path temp, StoredBlob blob) {
             this.temp = temp;
@@ -98,14 +71,16 @@ public final class LocalArtifactStore implements ArtifactStore {
 
         @Override
         public InputStream open() throws IOException {
-            return Files.newInputStream(temp);
+            return java.nio.file.Files.newInputStream(temp);
         }
 
         @Override
         public void commit() throws IOException {
             Path target = pathOf(blob.sha256());
             if (Files.exists(target) && Files.size(target) == blob.size()) {
-                committed = true; // identical bytes already stored; the temp copy is discarded on close
+                // Identical bytes already stored; the temp copy is discarded on close. Touch the blob so garbage
+                // collection sees it as young until the caller's row refers to it.
+                Files.setLastModifiedTime(target, FileTime.from(Instant.now()));
                 return;
             }
             Files.createDirectories(target.getParent());
@@ -117,7 +92,6 @@ public final class LocalArtifactStore implements ArtifactStore {
                 throw new IOException("the artifacts directory must be on one file system that supports atomic "
                         + "rename: " + root, e);
             }
-            committed = true;
             fsyncDirectory(target.getParent());
         }
 
@@ -133,11 +107,53 @@ public final class LocalArtifactStore implements ArtifactStore {
         return Files.isRegularFile(p) ? Optional.of(p) : Optional.empty();
     }
 
-    private Path pathOf(String sha256) {
-        if (sha256.length() != 64 || !sha256.chars().allMatch(c -> (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
-            throw new IllegalArgumentException("not a sha256: " + sha256);
+    @Override
+    public boolean exists(String sha256) {
+        return Files.isRegularFile(pathOf(sha256));
+    }
+
+    @Override
+    public InputStream open(String sha256) throws IOException {
+        return Files.newInputStream(pathOf(sha256));
+    }
+
+    @Override
+    public void delete(String sha256) throws IOException {
+        Files.deleteIfExists(pathOf(sha256));
+    }
+
+    @Override
+    public Stream<BlobInfo> list() throws IOException {
+        Path base = root.resolve("sha256");
+        if (!Files.isDirectory(base)) {
+            return Stream.empty();
         }
-        return root.resolve("sha256").resolve(sha256.substring(0, 2)).resolve(sha256.substring(2, 4)).resolve(sha256);
+        return Files.find(base, 3, (p, attrs) -> attrs.isRegularFile() && ArtifactStore.isSha256(p.getFileName().toString()))
+                .map(LocalArtifactStore::info)
+                .flatMap(Optional::stream);
+    }
+
+    private static Optional<BlobInfo> info(Path p) {
+        try {
+            BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
+            return Optional.of(new BlobInfo(p.getFileName().toString(), a.size(), a.lastModifiedTime().toInstant()));
+        } catch (IOException e) {
+            return Optional.empty(); // deleted meanwhile
+        }
+    }
+
+    @Override
+    public int deleteStagedOlderThan(Instant cutoff, boolean dryRun) throws IOException {
+        return staging.deleteOlderThan(cutoff, dryRun);
+    }
+
+    @Override
+    public String describe() {
+        return "local " + root;
+    }
+
+    private Path pathOf(String sha256) {
+        return root.resolve(ArtifactStore.key(sha256));
     }
 
     private static void fsyncDirectory(Path dir) {
@@ -145,14 +161,6 @@ public final class LocalArtifactStore implements ArtifactStore {
             ch.force(true);
         } catch (IOException ignored) {
             // Some platforms cannot open directories; the rename is still atomic there.
-        }
-    }
-
-    private static MessageDigest digest(String name) {
-        try {
-            return MessageDigest.getInstance(name);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 }

@@ -7,8 +7,8 @@ import picocli.CommandLine.Command;
 @Command(name = "upshift", mixinStandardHelpOptions = true, version = "Upshift 0.1.0",
         description = "Self-hosted application update server.",
         subcommands = {ServeCommand.class, KeyCommand.class, AppCommand.class, VersionCommand.class,
-                TenantCommand.class, StrategyCommand.class, DeviceCommand.class, ReleaseCommand.class,
-                CommandLine.HelpCommand.class})
+                ReleaseCommand.class, TenantCommand.class, StrategyCommand.class, DeviceCommand.class,
+                ArtifactsCommand.class, CommandLine.HelpCommand.class})
 public final class UpshiftCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -59,6 +59,19 @@ public final class ConfigLoader {
         m.put("public-url", "base URL clients use to reach this server, e.g. https://updates.example.com");
         m.put("max-body-bytes", "largest JSON request body accepted, in bytes");
         m.put("max-artifact-bytes", "largest artifact upload accepted, in bytes");
+        m.put("artifact-store", "where artifact bytes are kept: local (the data directory) or s3");
+        m.put("s3-endpoint", "S3 API endpoint for MinIO, R2 and other S3-compatible servers (empty: AWS)");
+        m.put("s3-region", "S3 signing region");
+        m.put("s3-bucket", "S3 bucket for artifacts (required with artifact-store=s3)");
+        m.put("s3-access-key", "S3 access key id (empty: the AWS default credential chain)");
+        m.put("s3-secret-key", "S3 secret access key (never printed)");
+        m.put("s3-path-style", "true to address the bucket as <endpoint>/<bucket> (MinIO and most non-AWS servers)");
+        m.put("download-url-ttl", "lifetime of presigned S3 download URLs, in seconds");
+        m.put("cdn-base-url", "when set, downloads redirect to <cdn-base-url>/<key> instead of a presigned URL");
+        m.put("publish-fetch-hosts", "comma-separated hosts that publishing may download release files from "
+                + "(e.g. github.com,objects.githubusercontent.com); empty: files must be uploaded");
+        m.put("publish-fetch-allow-private", "true to let publishing fetch from private addresses and over http "
+                + "(an internal artifact server)");
         return java.util.Collections.unmodifiableMap(m);
     }
 
@@ -70,6 +83,12 @@ public final class ConfigLoader {
         values.put("data-dir", "data");
         values.put("max-body-bytes", Long.toString(64 * 1024));
         values.put("max-artifact-bytes", Long.toString(4L * 1024 * 1024 * 1024));
+        values.put("artifact-store", ArtifactStoreConfig.LOCAL);
+        values.put("s3-region", "us-east-1");
+        values.put("s3-path-style", "false");
+        values.put("download-url-ttl", "600");
+        values.put("publish-fetch-hosts", "");
+        values.put("publish-fetch-allow-private", "false");
         values.keySet().forEach(k -> origin.put(k, "default"));
 
         Path file = resolveConfigFile();
@@ -233,7 +252,107 @@ public final class ConfigLoader {
         }
         long maxBody = number("max-body-bytes", v, origin, 1024, 64L * 1024 * 1024);
         long maxArtifact = number("max-artifact-bytes", v, origin, 1, Long.MAX_VALUE);
-        return new ServerConfig(host, port, dataDir, dbUrl, dbUser, dbPassword, publicUrl, maxBody, maxArtifact);
+        ArtifactStoreConfig store = artifactStore(v, origin);
+        return new ServerConfig(host, port, dataDir, dbUrl, dbUser, dbPassword, publicUrl, maxBody, maxArtifact,
+                store, publish(v, origin));
+    }
+
+    /** The publish group: which hosts a release manifest's URLs may be fetched from. */
+    private static PublishConfig publish(Map<String, String> v, Map<String, String> origin) {
+        List<String> hosts = new java.util.ArrayList<>();
+        for (String h : v.get("publish-fetch-hosts").split(",")) {
+            String host = h.strip().toLowerCase(java.util.Locale.ROOT);
+            if (host.isEmpty()) {
+                continue;
+            }
+            if (!host.matches("[a-z0-9]([a-z0-9.-]*[a-z0-9])?")) {
+                throw invalid("publish-fetch-hosts", v.get("publish-fetch-hosts"), origin,
+                        "must be host names separated by commas; '" + host + "' is not one",
+                        "list bare host names such as github.com,objects.githubusercontent.com (no scheme, port or path)");
+            }
+            hosts.add(host);
+        }
+        String allowPrivate = v.get("publish-fetch-allow-private");
+        if (!allowPrivate.equals("true") && !allowPrivate.equals("false")) {
+            throw invalid("publish-fetch-allow-private", allowPrivate, origin, "must be true or false",
+                    "leave it false unless the listed hosts are internal servers");
+        }
+        return new PublishConfig(hosts, allowPrivate.equals("true"));
+    }
+
+    /** The artifact-store group: local, or s3 with its bucket, credentials and download redirects. */
+    private static ArtifactStoreConfig artifactStore(Map<String, String> v, Map<String, String> origin) {
+        String kind = v.get("artifact-store");
+        if (!ArtifactStoreConfig.LOCAL.equals(kind) && !ArtifactStoreConfig.S3.equals(kind)) {
+            throw invalid("artifact-store", kind, origin, "must be local or s3",
+                    "use local (files in the data directory) or s3 (an S3-compatible bucket)");
+        }
+        List<String> s3Only = List.of("s3-endpoint", "s3-region", "s3-bucket", "s3-access-key", "s3-secret-key",
+                "s3-path-style", "download-url-ttl", "cdn-base-url");
+        if (ArtifactStoreConfig.LOCAL.equals(kind)) {
+            for (String key : s3Only) {
+                if (!"default".equals(origin.getOrDefault(key, "default")) && !v.get(key).isEmpty()) {
+                    throw invalid(key, key.equals("s3-secret-key") ? "(set)" : v.get(key), origin,
+                            "has no effect with artifact-store=local", "remove it, or set artifact-store=s3");
+                }
+            }
+            return ArtifactStoreConfig.local();
+        }
+        String bucket = v.get("s3-bucket");
+        if (bucket == null || bucket.isEmpty()) {
+            throw invalid("s3-bucket", bucket == null ? "" : bucket, origin, "is required when artifact-store=s3",
+                    "name the bucket that holds the artifacts (create it first)");
+        }
+        if (bucket.length() < 3 || bucket.length() > 63 || !bucket.matches("[a-z0-9][a-z0-9.\\-]*[a-z0-9]")) {
+            throw invalid("s3-bucket", bucket, origin, "is not a valid bucket name",
+                    "use 3 to 63 lower-case letters, digits, dots and hyphens");
+        }
+        URI endpoint = httpUrl("s3-endpoint", v, origin, "use e.g. http://127.0.0.1:9000 for MinIO, or leave it "
+                + "empty for AWS");
+        String region = v.get("s3-region");
+        if (region.isEmpty()) {
+            throw invalid("s3-region", region, origin, "must not be empty", "use e.g. us-east-1 (any value for MinIO)");
+        }
+        String accessKey = emptyToNull(v.get("s3-access-key"));
+        String secretKey = emptyToNull(v.get("s3-secret-key"));
+        if ((accessKey == null) != (secretKey == null)) {
+            String missing = accessKey == null ? "s3-access-key" : "s3-secret-key";
+            throw invalid(missing, "", origin, "must be set together with "
+                    + (accessKey == null ? "s3-secret-key" : "s3-access-key"),
+                    "set both, or neither to use the AWS default credential chain (AWS_ACCESS_KEY_ID, instance roles)");
+        }
+        String pathStyle = v.get("s3-path-style");
+        if (!pathStyle.equals("true") && !pathStyle.equals("false")) {
+            throw invalid("s3-path-style", pathStyle, origin, "must be true or false",
+                    "use true for MinIO and most S3-compatible servers, false for AWS");
+        }
+        long ttl = number("download-url-ttl", v, origin, 1, 604800);
+        URI cdn = httpUrl("cdn-base-url", v, origin, "use e.g. https://cdn.example.com/artifacts (the bucket's "
+                + "content must be reachable under it by key)");
+        return new ArtifactStoreConfig(ArtifactStoreConfig.S3, endpoint, region, bucket, accessKey, secretKey,
+                Boolean.parseBoolean(pathStyle), ttl, cdn);
+    }
+
+    private static URI httpUrl(String key, Map<String, String> v, Map<String, String> origin, String fix) {
+        String text = v.get(key);
+        if (text == null || text.isEmpty()) {
+            return null;
+        }
+        URI uri;
+        try {
+            uri = new URI(text);
+        } catch (URISyntaxException e) {
+            throw invalid(key, text, origin, "is not a URL", fix);
+        }
+        if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null
+                || uri.getQuery() != null || uri.getFragment() != null) {
+            throw invalid(key, text, origin, "must be an absolute http(s) URL without query or fragment", fix);
+        }
+        return uri;
+    }
+
+    private static String emptyToNull(String s) {
+        return s == null || s.isEmpty() ? null : s;
     }
 
     private static long number(String key, Map<String, String> v, Map<String, String> origin, long min, long max) {

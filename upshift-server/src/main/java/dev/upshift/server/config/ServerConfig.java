@@ -17,6 +17,7 @@ import java.nio.file.Path;
  *                         the bound address"
  * @param maxBodyBytes     largest JSON request body accepted on client and admin API calls
  * @param maxArtifactBytes largest artifact upload accepted
+ * @param artifactStore    where artifact bytes are kept (local files or an S3 bucket) and how downloads reach them
  */
 public record ServerConfig(
         String host,
@@ -27,7 +28,26 @@ public record ServerConfig(
         String dbPassword,
         URI publicUrl,
         long maxBodyBytes,
-        long maxArtifactBytes) {
+        long maxArtifactBytes,
+        ArtifactStoreConfig artifactStore,
+        PublishConfig publish) {
+
+    /** Settings with the default artifact store (local files) and no publish fetching. */
+    public ServerConfig(String host, int port, Path dataDir, String dbUrl, String dbUser, String dbPassword,
+                        URI publicUrl, long maxBodyBytes, long maxArtifactBytes) {
+        this(host, port, dataDir, dbUrl, dbUser, dbPassword, publicUrl, maxBodyBytes, maxArtifactBytes,
+                ArtifactStoreConfig.local(), PublishConfig.none());
+    }
+
+    public ServerConfig withArtifactStore(ArtifactStoreConfig store) {
+        return new ServerConfig(host, port, dataDir, dbUrl, dbUser, dbPassword, publicUrl, maxBodyBytes,
+                maxArtifactBytes, store, publish);
+    }
+
+    public ServerConfig withPublish(PublishConfig p) {
+        return new ServerConfig(host, port, dataDir, dbUrl, dbUser, dbPassword, publicUrl, maxBodyBytes,
+                maxArtifactBytes, artifactStore, p);
+    }
 
     public Path artifactsDir() {
         return dataDir.resolve("artifacts");
@@ -52,6 +72,6 @@ public record ServerConfig(
         // Never print the password.
         return "ServerConfig[host=" + host + ", port=" + port + ", dataDir=" + dataDir + ", dbUrl=" + dbUrl
                 + ", dbUser=" + dbUser + ", publicUrl=" + publicUrl + ", maxBodyBytes=" + maxBodyBytes
-                + ", maxArtifactBytes=" + maxArtifactBytes + "]";
+                + ", maxArtifactBytes=" + maxArtifactBytes + ", artifactStore=" + artifactStore + ", publish=" + publish + "]";
     }
 }

@@ -27,14 +27,14 @@ import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /** Builds tiny but real APKs: a ZIP with a binary AndroidManifest.xml, signed by apksig like apksigner does. */
-final class TestApks {
+public final class TestApks {
     private static final int RES_VERSION_CODE = 0x0101021b; // android:versionCode
 
     private TestApks() {
     }
 
     /** An unsigned APK whose manifest declares {@code packageName} and {@code versionCode}. */
-    static Path unsigned(Path dir, String packageName, int versionCode) throws IOException {
+    public static Path unsigned(Path dir, String packageName, int versionCode) throws IOException {
         Path apk = dir.resolve("unsigned-" + System.nanoTime() + ".apk");
         try (OutputStream out = Files.newOutputStream(apk); ZipOutputStream zip = new ZipOutputStream(out)) {
             zip.putNextEntry(new ZipEntry("AndroidManifest.xml"));
@@ -56,8 +56,8 @@ final class TestApks {
     }
 
     /** A self-signed RSA certificate and its key, as a developer's debug keystore would hold. */
-    record Signer(KeyPair keys, X509Certificate certificate) {
-        static Signer generate(String cn) throws Exception {
+    public record Signer(KeyPair keys, X509Certificate certificate) {
+        public static Signer generate(String cn) throws Exception {
             KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
             g.initialize(2048);
             KeyPair keys = g.generateKeyPair();
@@ -71,7 +71,7 @@ final class TestApks {
     }
 
     /** Signs {@code input} with v1, v2 and v3 (apksig decides from minSdkVersion 1, as apksigner would). */
-    static Path sign(Path input, Signer signer) throws Exception {
+    public static Path sign(Path input, Signer signer) throws Exception {
         Path out = input.resolveSibling("signed-" + System.nanoTime() + ".apk");
         var config = new ApkSigner.SignerConfig.Builder("release", new KeyConfig.Jca(signer.keys().getPrivate()),
                 List.of(signer.certificate())).build();

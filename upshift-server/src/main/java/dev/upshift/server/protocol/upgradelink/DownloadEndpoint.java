@@ -13,8 +13,11 @@ import dev.upshift.server.catalog.VersionFile;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -31,6 +34,9 @@ import java.util.Optional;
 public final class DownloadEndpoint {
     static final String FILES = "/v1/files/{appKey}/{versionId}/{role}/{fileName}";
     private static final String BLOCKMAP = ".blockmap";
+    private static final Map<String, List<String>> ELECTRON_VARIANTS = Map.of(
+            ".dmg", List.of("dmg"), ".exe", List.of("nsis", "exe"), ".AppImage", List.of("appimage"),
+            ".zip", List.of("zip"));
 
     private final CatalogStore catalog;
     private final ArtifactStore artifacts;
@@ -48,9 +54,15 @@ public final class DownloadEndpoint {
                 continue;
             }
             String path = "/v1/" + kind.wireName() + "/download";
-            r.get(path, ctx -> handle(kind, ctx, false));
-            r.head(path, ctx -> handle(kind, ctx, true));
+            r.get(path, ctx -> handle(kind, ctx, false, null));
+            r.head(path, ctx -> handle(kind, ctx, true, null));
         }
+        // electron's fixed "download the installer" links (upgradelink-protocol §4.7), one per package format.
+        ELECTRON_VARIANTS.forEach((suffix, formats) -> {
+            String path = "/v1/electron/download" + suffix;
+            r.get(path, ctx -> handle(AppKind.ELECTRON, ctx, false, formats));
+            r.head(path, ctx -> handle(AppKind.ELECTRON, ctx, true, formats));
+        });
         r.get(FILES, ctx -> file(ctx, false));
         r.head(FILES, ctx -> file(ctx, true));
     }
@@ -91,8 +103,14 @@ public final class DownloadEndpoint {
         // The name must be the file's own or its block map's: electron-updater probes "<file>.blockmap" before a
         // differential download, and answering that with the installer would make it download everything twice.
         if (name.endsWith(BLOCKMAP)) {
-            Optional<VersionFile> owner = v.file(role, name.substring(0, name.length() - BLOCKMAP.length()))
-                    .filter(f -> f.blockmap() != null);
+            String base = name.substring(0, name.length() - BLOCKMAP.length());
+            // electron-updater finds the installed version's block map by replacing the new version with the old
+            // one in the new file's URL: the path keeps the new version's id but names the old file, so look for
+            // that name among the versions built for the same platform and arch.
+            Optional<VersionFile> owner = v.file(role, base).filter(f -> f.blockmap() != null)
+                    .or(() -> snap.versions(app.id()).stream()
+                            .filter(o -> o.platform().equals(v.platform()) && o.arch().equals(v.arch()))
+                            .flatMap(o -> o.file(role, base).stream()).filter(f -> f.blockmap() != null).findFirst());
             if (owner.isPresent()) {
                 VersionFile.Blockmap bm = owner.get().blockmap();
                 serveFile(ctx, artifacts, downloads, VersionFile.plain("blockmap", bm.sha256(), bm.size(), "", null, "",
@@ -104,7 +122,8 @@ public final class DownloadEndpoint {
                 + " file named '" + name + "'");
     }
 
-    private void handle(AppKind kind, Context ctx, boolean head) throws IOException {
+    /** {@code formats}: only files of these formats (the electron {@code download.<ext>} links), or null for any. */
+    private void handle(AppKind kind, Context ctx, boolean head, List<String> formats) throws IOException {
         CatalogSnapshot snap = catalog.current();
         String appKey = ctx.queryParam(kind.keyField());
         if (appKey == null || appKey.isEmpty()) {
@@ -142,6 +161,7 @@ public final class DownloadEndpoint {
                     .filter(v -> arch == null || v.arch().equals(arch))
                     .filter(v -> kind == AppKind.URL || !v.files().isEmpty())
                     .filter(v -> !v.yanked())
+                    .filter(v -> formats == null || v.files().stream().anyMatch(f -> formats.contains(f.format())))
                     .toList();
             Optional<Version> chosen = versionCode > 0
                     ? candidates.stream().filter(v -> v.code() == versionCode)
@@ -159,8 +179,11 @@ public final class DownloadEndpoint {
             return;
         }
         String role = downloadType == 2 ? "update" : "install";
-        VersionFile file = version.file(role).or(version::primaryFile).orElseThrow(() -> new ClientApiException(
-                UpgradeLinkCode.NOT_FOUND, "Version " + version.name() + " has no uploaded file yet"));
+        Optional<VersionFile> chosen = formats == null ? version.file(role).or(version::primaryFile)
+                : version.files().stream().filter(f -> formats.contains(f.format()))
+                        .min(Comparator.comparing(f -> f.role().equals(role) ? 0 : 1));
+        VersionFile file = chosen.orElseThrow(() -> new ClientApiException(UpgradeLinkCode.NOT_FOUND, "Version "
+                + version.name() + " has no " + (formats == null ? "uploaded file yet" : formats.get(0) + " file")));
         serveFile(ctx, artifacts, downloads, file, "version " + version.name(), version.id(), head);
     }
 
@@ -170,6 +193,15 @@ public final class DownloadEndpoint {
      */
     static void serveFile(Context ctx, ArtifactStore artifacts, DownloadCounter downloads, VersionFile file,
                           String what, Long countVersionId, boolean head) throws IOException {
+        // A store that serves its blobs elsewhere (S3: presigned or CDN URL) gets a 302; the download is counted
+        // on the redirect (decision 0013).
+        Optional<URI> redirect = artifacts.redirectUrl(file.sha256(), file.fileName(), file.mediaType());
+        if (redirect.isPresent()) {
+            if (FileResponder.redirect(ctx, redirect.get(), file, head) && countVersionId != null) {
+                downloads.increment(countVersionId);
+            }
+            return;
+        }
         Path path = artifacts.localPath(file.sha256()).orElseThrow(() -> new ClientApiException(
                 UpgradeLinkCode.DATA_CHECK, "The file of " + what + " is missing from storage"));
         if (FileResponder.serve(ctx, path, file, head) == FileResponder.Outcome.FULL && countVersionId != null) {
