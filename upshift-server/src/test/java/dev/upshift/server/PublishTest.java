@@ -53,6 +53,14 @@ class PublishTest {
 
     // ---- helpers ---------------------------------------------------------------------------------------------
 
+    /** A fresh server (and database) with these publish settings. */
+    void restart(dev.upshift.server.config.PublishConfig publish) throws IOException {
+        server.close();
+        Path fresh = Files.createDirectories(dir.resolve("s" + System.nanoTime()));
+        server = TestServer.start(database, fresh, c -> c.withPublish(publish));
+        key = server.createKey();
+    }
+
     /** A signed PUT of a build file to the CI upload route; the signature covers the file's bytes. */
     HttpResponse<String> ciUpload(String kind, String alias, String appKey, String fileName, byte[] bytes) {
         String path = "/v1/" + kind + "/" + alias + "/files/" + fileName + "?" + kind + "Key=" + appKey;
@@ -219,6 +227,53 @@ class PublishTest {
                 latestJson("1.0.0", "linux-x86_64", "missing.AppImage", signer.tauriSignature(new byte[]{1}, true)));
         assertThat(r.statusCode()).isEqualTo(400);
         assertThat(TestServer.parse(r.body()).get("msg").asText()).contains("missing.AppImage").contains("publish-fetch-hosts");
+    }
+
+    @Test
+    void filesNotUploadedAreFetchedOnlyFromAllowedHostsAndNeverFromPrivateAddressesUnlessAllowed() throws Exception {
+        MinisignTestSigner signer = new MinisignTestSigner();
+        byte[] appImage = bytes(12_000, 50);
+        com.sun.net.httpserver.HttpServer origin = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        java.util.concurrent.atomic.AtomicInteger fetches = new java.util.concurrent.atomic.AtomicInteger();
+        origin.createContext("/releases/", ex -> {
+            fetches.incrementAndGet();
+            if (ex.getRequestURI().getPath().endsWith("/moved.AppImage")) {
+                ex.getResponseHeaders().add("Location", "/releases/app.AppImage");
+                ex.sendResponseHeaders(302, -1);
+            } else {
+                ex.sendResponseHeaders(200, appImage.length);
+                ex.getResponseBody().write(appImage);
+            }
+            ex.close();
+        });
+        origin.start();
+        try {
+            String base = "http://127.0.0.1:" + origin.getAddress().getPort() + "/releases/";
+            String manifest = "{\"version\":\"1.0.0\",\"platforms\":{\"linux-x86_64\":{\"signature\":\""
+                    + signer.tauriSignature(appImage, true) + "\",\"url\":\"" + base + "moved.AppImage\"}}}";
+
+            // Listed, but loopback: refused without publish-fetch-allow-private, and nothing is fetched.
+            restart(new dev.upshift.server.config.PublishConfig(java.util.List.of("127.0.0.1"), false));
+            String app = tauriApp(signer);
+            HttpResponse<String> refused = server.signedPost(key, "/v1/tauri/github-action/upload?tauriKey=" + app,
+                    manifest.replace("http://", "https://"));
+            assertThat(TestServer.parse(refused.body()).get("msg").asText()).contains("private address 127.0.0.1");
+            HttpResponse<String> plainHttp = server.signedPost(key, "/v1/tauri/github-action/upload?tauriKey=" + app, manifest);
+            assertThat(TestServer.parse(plainHttp.body()).get("msg").asText()).contains("Only https");
+            assertThat(fetches.get()).isZero();
+
+            // An internal artifact server, explicitly allowed: fetched (following the redirect) and verified.
+            restart(new dev.upshift.server.config.PublishConfig(java.util.List.of("127.0.0.1"), true));
+            app = tauriApp(signer);
+            HttpResponse<String> ok = server.signedPost(key, "/v1/tauri/github-action/upload?tauriKey=" + app, manifest);
+            assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
+            assertThat(fetches.get()).isEqualTo(2);
+            JsonNode offer = TestServer.parse(tauriCheck(app, "0.9.0", "linux", "x86_64", "appimage").body());
+            assertThat(sendBytes(offer.get("url").asText()).body()).isEqualTo(appImage);
+        } finally {
+            origin.stop(0);
+        }
     }
 
     // ---- electron through the admin API ----------------------------------------------------------------------
@@ -395,10 +450,19 @@ class PublishTest {
         assertThat(foreign.statusCode()).isEqualTo(422);
         assertThat(TestServer.parse(foreign.body()).get("message").asText()).contains("APK signer check failed")
                 .contains(expected);
-        byte[] unsigned = Files.readAllBytes(dev.upshift.server.publish.TestApks.unsigned(dir, "com.example.droid", 2));
-        HttpResponse<String> bare = putArtifact(app, id2, "fileName=droid-2.apk", unsigned);
-        assertThat(TestServer.parse(bare.body()).get("message").asText()).contains("APK signature check failed");
+        byte[] altered = Files.readAllBytes(dev.upshift.server.publish.TestApks.sign(
+                dev.upshift.server.publish.TestApks.unsigned(dir, "com.example.droid", 2), first));
+        int at = indexOf(altered, "not really".getBytes(StandardCharsets.US_ASCII));
+        altered[at] ^= 1;
+        HttpResponse<String> tampered = putArtifact(app, id2, "fileName=droid-2.apk", altered);
+        assertThat(tampered.statusCode()).isEqualTo(422);
+        assertThat(TestServer.parse(tampered.body()).get("message").asText()).contains("APK signature check failed");
         assertThat(server.adminOk("GET", "/api/admin/v1/apps/" + app + "/versions/" + id2, null, 200).get("artifacts")).isEmpty();
+
+        // apksig cannot read it: stored with its hashes, no signer to pin.
+        HttpResponse<String> opaque = putArtifact(app, id2, "fileName=droid-2.apk", bytes(3000, 43));
+        assertThat(opaque.statusCode()).isEqualTo(200);
+        assertThat(TestServer.parse(opaque.body()).has("signerSha256")).isFalse();
     }
 
     @Test
@@ -426,6 +490,19 @@ class PublishTest {
         HttpResponse<String> good = putArtifact(app, id, "fileName=Mapp-2.1.zip", zip, "X-Sparkle-Signature", edSignature);
         assertThat(good.statusCode()).as(good.body()).isEqualTo(200);
         assertThat(TestServer.parse(good.body()).get("edSignature").asText()).isEqualTo(edSignature);
+    }
+
+    static int indexOf(byte[] hay, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= hay.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (hay[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        throw new AssertionError("not found");
     }
 
     static HttpResponse<byte[]> sendBytes(String url) {

@@ -81,8 +81,9 @@ public final class UploadChecks {
 
     /**
      * The APK's signing certificate, pinned per app: an APK signed by another certificate than the app's earlier
-     * APKs is refused, because Android refuses to install it over them. An APK whose signature cannot be read is
-     * refused too: Android would refuse it on every device.
+     * APKs is refused, because Android refuses to install it over them, and so is an APK whose signature does not
+     * verify (its bytes were changed after signing). An APK that apksig cannot read, or that carries no signature,
+     * is stored with its hashes only: there is nothing to compare.
      */
     private static String apkSigner(App app, CatalogSnapshot snap, ArtifactStore.Staged staged) throws IOException {
         Path tmp = Files.createTempFile("upshift-apk-", ".apk");
@@ -91,9 +92,12 @@ public final class UploadChecks {
                 Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
             }
             ApkInspection inspection = ApkInspector.inspect(tmp);
-            if (!(inspection instanceof ApkInspection.Signed signed)) {
+            if (inspection instanceof ApkInspection.BadSignature) {
                 throw AdminApiException.verificationFailed("APK signature check failed: " + inspection.message()
                         + "; nothing was stored.");
+            }
+            if (!(inspection instanceof ApkInspection.Signed signed)) {
+                return ""; // unsigned or unreadable by apksig: stored with its hashes, nothing to pin
             }
             String signer = signed.certificateSha256().get(0);
             for (Version v : snap.versions(app.id())) {
