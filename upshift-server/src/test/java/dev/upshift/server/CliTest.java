@@ -172,7 +172,9 @@ class CliTest {
     void releasePublishPublishesATauriBundleFolderWithOneCommand() throws IOException {
         dev.upshift.server.publish.MinisignTestSigner signer = new dev.upshift.server.publish.MinisignTestSigner();
         String app = server.createApp("tauri", "Bundle");
-        server.adminOk("PATCH", "/api/admin/v1/apps/" + app, "{\"tauriPublicKey\":\"" + signer.tauriPublicKey() + "\"}", 200);
+        Run keyed = admin("app", "update", "--app", app, "--tauri-public-key", signer.tauriPublicKey());
+        assertThat(keyed.exit()).as(keyed.message()).isZero();
+        assertThat(keyed.json().get("tauriPublicKey").asText()).isEqualTo(signer.tauriPublicKey());
         Path bundle = Files.createTempDirectory(dir, "bundle");
         Files.createDirectories(bundle.resolve("appimage"));
         Files.createDirectories(bundle.resolve("deb"));
