@@ -18,6 +18,7 @@ import dev.upshift.server.protocol.upgradelink.TauriUpdaterEndpoint;
 import dev.upshift.server.protocol.upgradelink.UpgradeEndpoint;
 import dev.upshift.server.rollout.CheckEventLog;
 import dev.upshift.server.rollout.DurableRolloutCounters;
+import dev.upshift.server.rollout.RolloutHealth;
 import dev.upshift.server.rollout.UpdateChecks;
 import java.util.List;
 import java.util.function.Supplier;
@@ -32,6 +33,9 @@ import dev.upshift.server.catalog.CatalogStore;
 import dev.upshift.server.config.ServerConfig;
 import dev.upshift.server.db.Database;
 import dev.upshift.server.http.HttpServer;
+import dev.upshift.server.metrics.Metrics;
+import dev.upshift.server.metrics.OpsEndpoints;
+import dev.upshift.server.metrics.ReadinessCheck;
 import dev.upshift.server.protocol.upgradelink.ClientCall;
 import dev.upshift.server.protocol.upgradelink.DownloadEndpoint;
 import dev.upshift.server.protocol.upgradelink.DownloadLinks;
@@ -40,6 +44,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.Arrays;
 
 /**
  * The composition root: builds every part of the server with plain constructors, in dependency order, and
@@ -56,9 +62,16 @@ public final class UpshiftServer implements AutoCloseable {
     private final HttpServer http;
     private final CatalogStore catalog;
     private final AdminAuth.Bootstrap bootstrap;
+    private final RolloutHealth rolloutHealth;
+    private final Metrics metrics;
+    private final ReadinessCheck readiness;
 
     private UpshiftServer(ServerConfig config, Database db, NonceStore nonces, DownloadCounter downloads,
-                          CheckEventLog checkEvents, HttpServer http, CatalogStore catalog, AdminAuth.Bootstrap bootstrap) {
+                          CheckEventLog checkEvents, HttpServer http, CatalogStore catalog, AdminAuth.Bootstrap bootstrap,
+                          Metrics metrics, ReadinessCheck readiness, RolloutHealth rolloutHealth) {
+        this.rolloutHealth = rolloutHealth;
+        this.metrics = metrics;
+        this.readiness = readiness;
         this.checkEvents = checkEvents;
         this.config = config;
         this.db = db;
@@ -83,6 +96,8 @@ public final class UpshiftServer implements AutoCloseable {
             throw new IllegalStateException("Cannot create data directory " + config.dataDir() + ": " + e.getMessage());
         }
         Database db = Database.open(config.dbUrl(), config.dbUser(), config.dbPassword());
+        Metrics metrics = new Metrics();
+        ReadinessCheck readiness = null;
         NonceStore nonces = null;
         DownloadCounter downloads = null;
         CheckEventLog checkEvents = null;
@@ -96,16 +111,31 @@ public final class UpshiftServer implements AutoCloseable {
             CatalogStore catalog = new CatalogStore(db, cipher);
             catalog.refresh();
             ArtifactStore artifacts = ArtifactStores.open(config, true);
-            downloads = new DownloadCounter(db);
-            nonces = new DurableNonceStore(db, clock);
+            downloads = new DownloadCounter(db, metrics);
+            DurableNonceStore durableNonces = new DurableNonceStore(db, clock, metrics);
+            nonces = durableNonces;
             checkEvents = new CheckEventLog(db);
-            InMemoryRolloutCounters counters = DurableRolloutCounters.open(db, clock);
+            InMemoryRolloutCounters counters = DurableRolloutCounters.open(db, clock, metrics);
+            // ---- metrics gauges (read at every scrape) ----
+            CheckEventLog events = checkEvents;
+            metrics.gauge("upshift.check.events.queue.depth", "Check facts waiting for the writer", events::queued);
+            metrics.counter("upshift.check.events.dropped", "Check facts dropped (queue full or batch failed)",
+                    events::dropped);
+            metrics.gauge("upshift.nonce.queue.depth", "Nonce reservations waiting for the group commit",
+                    durableNonces::pending);
+            metrics.gauge("upshift.catalog.snapshot.age.seconds", "Seconds since the catalog snapshot was built",
+                    () -> (System.currentTimeMillis() - catalog.current().loadedAtMillis()) / 1000.0);
+            metrics.declareAuthFailureReasons(Arrays.stream(LegacyRequestAuthenticator.Failure.values())
+                    .map(LegacyRequestAuthenticator.Failure::reason).toList());
+            readiness = new ReadinessCheck(db, catalog);
+            OpsEndpoints ops = new OpsEndpoints(metrics, readiness, config.metricsToken());
             UpdateChecks updateChecks = new UpdateChecks(counters, checkEvents, clock);
 
             int[] boundPort = {config.port()};
             Supplier<String> baseUrl = () -> config.publicBaseUrl(boundPort[0]);
             DownloadLinks links = new DownloadLinks(baseUrl);
-            ClientCall calls = new ClientCall(new LegacyRequestAuthenticator(clock, nonces), config.maxBodyBytes());
+            ClientCall calls = new ClientCall(new LegacyRequestAuthenticator(clock, nonces,
+                    failure -> metrics.authFailure(failure.reason())), config.maxBodyBytes());
             VersionEndpoint versionEndpoint = new VersionEndpoint(catalog, calls, downloads, links);
             DownloadEndpoint downloadEndpoint = new DownloadEndpoint(catalog, artifacts, downloads);
             UpgradeEndpoint upgradeEndpoint = new UpgradeEndpoint(catalog, calls, updateChecks, links);
@@ -125,7 +155,8 @@ public final class UpshiftServer implements AutoCloseable {
             AdminApi adminApi = new AdminApi(db, catalog, cipher, adminAuth, versionAdmin, strategyAdmin, deviceAdmin,
                     clock, config.maxBodyBytes());
 
-            HttpServer http = new HttpServer(config.host(), config.port(), routes -> {
+            HttpServer http = new HttpServer(config.host(), config.port(), metrics, routes -> {
+                ops.register(routes);
                 versionEndpoint.register(routes);
                 upgradeEndpoint.register(routes);
                 tauri.register(routes);
@@ -138,7 +169,9 @@ public final class UpshiftServer implements AutoCloseable {
             });
             http.start();
             boundPort[0] = http.port();
-            return new UpshiftServer(config, db, nonces, downloads, checkEvents, http, catalog, bootstrap);
+            RolloutHealth rolloutHealth = new RolloutHealth(db, catalog, clock).start(Duration.ofSeconds(15));
+            return new UpshiftServer(config, db, nonces, downloads, checkEvents, http, catalog, bootstrap, metrics,
+                    readiness, rolloutHealth);
         } catch (RuntimeException | IOException e) {
             if (nonces != null) {
                 nonces.close();
@@ -149,6 +182,10 @@ public final class UpshiftServer implements AutoCloseable {
             if (checkEvents != null) {
                 checkEvents.close();
             }
+            if (readiness != null) {
+                readiness.close();
+            }
+            metrics.close();
             db.close();
             if (e instanceof IOException io) {
                 throw new UncheckedIOException(io);
@@ -180,14 +217,27 @@ public final class UpshiftServer implements AutoCloseable {
     /** Stops accepting requests, then drains the nonce writer and the download counts, then closes the pool. */
     @Override
     public void close() {
+        rolloutHealth.close();
         http.stop();
         nonces.close();
         downloads.close();
         checkEvents.close();
+        readiness.close();
+        metrics.close();
         db.close();
     }
 
+    /** The database, for tests that take it away under a running server. */
+    Database database() {
+        return db;
+    }
+
     /** The asynchronous log of update-check facts (for tests and metrics). */
+    /** The automatic pause and stage advance job (tests run it with {@link RolloutHealth#runOnce()}). */
+    public RolloutHealth rolloutHealth() {
+        return rolloutHealth;
+    }
+
     public CheckEventLog checkEvents() {
         return checkEvents;
     }

@@ -65,6 +65,7 @@ public final class AdminApi {
         r.get(PREFIX + "/apps", this::listApps);
         r.get(PREFIX + "/apps/{appKey}", this::getApp);
         r.patch(PREFIX + "/apps/{appKey}", this::patchApp);
+        r.get(PREFIX + "/audit-log", this::auditLog);
         r.delete(PREFIX + "/apps/{appKey}", this::deleteApp);
         versions.register(r);
         strategies.register(r);
@@ -77,6 +78,58 @@ public final class AdminApi {
                         "Send 'Authorization: Bearer <admin token>'. The first token is printed at first start and "
                                 + "saved to <data-dir>/admin-token."));
         ctx.attribute(PRINCIPAL, p);
+    }
+
+    /**
+     * {@code GET /audit-log?limit=100&before=<id>&action=strategy.auto_pause}: the tenant's audit records, newest
+     * first; page with {@code before} set to the last id seen.
+     */
+    private void auditLog(Context ctx) {
+        long tenant = principal(ctx).tenantId();
+        int limit = (int) queryLong(ctx, "limit", 100, 1, 1000);
+        long before = queryLong(ctx, "before", Long.MAX_VALUE, 1, Long.MAX_VALUE);
+        String action = ctx.queryParam("action");
+        List<Map<String, Object>> items = db.jdbi().withHandle(h -> h.createQuery("SELECT id, at, actor, action, "
+                        + "target_type, target_id, detail FROM audit_log WHERE tenant_id = :t AND id < :before"
+                        + (action == null ? "" : " AND action = :action") + " ORDER BY id DESC LIMIT :limit")
+                .bind("t", tenant).bind("before", before).bind("limit", limit).bind("action", action)
+                .map((rs, c) -> {
+                    Map<String, Object> m = new LinkedHashMap<>();
+                    m.put("id", rs.getLong("id"));
+                    m.put("at", Sql.rfc3339(rs.getLong("at")));
+                    m.put("actor", rs.getString("actor"));
+                    m.put("action", rs.getString("action"));
+                    m.put("targetType", rs.getString("target_type"));
+                    m.put("targetId", rs.getString("target_id"));
+                    try {
+                        m.put("detail", Json.MAPPER.readTree(rs.getString("detail")));
+                    } catch (java.io.IOException e) {
+                        m.put("detail", rs.getString("detail"));
+                    }
+                    return m;
+                }).list());
+        Json.respond(ctx, 200, Map.of("items", items));
+    }
+
+    private static long queryLong(Context ctx, String name, long fallback, long min, long max) {
+        String v = ctx.queryParam(name);
+        if (v == null || v.isEmpty()) {
+            return fallback;
+        }
+        try {
+            long n = Long.parseLong(v);
+            if (n >= min && n <= max) {
+                return n;
+            }
+        } catch (NumberFormatException ignored) {
+            // fall through
+        }
+        throw AdminApiException.invalid("Query '" + name + "' must be a whole number from " + min + " to " + max + ".");
+    }
+
+    /** Who made an admin call, for the audit log (tokens have no names until accounts exist). */
+    static String actor(Context ctx) {
+        return principal(ctx).system() ? "bootstrap token" : "tenant admin token";
     }
 
     static AdminAuth.Principal principal(Context ctx) {

@@ -13,7 +13,9 @@ import dev.upshift.server.catalog.App;
 import dev.upshift.server.catalog.CatalogSnapshot;
 import dev.upshift.server.catalog.CatalogStore;
 import dev.upshift.server.catalog.StrategyCodec;
+import dev.upshift.server.audit.AuditLog;
 import dev.upshift.server.catalog.StrategyEntry;
+import dev.upshift.server.catalog.StrategyHealth;
 import dev.upshift.server.catalog.Version;
 import dev.upshift.server.db.Database;
 import dev.upshift.server.db.Sql;
@@ -47,7 +49,7 @@ public final class StrategyAdmin {
     static final Instant FAR_FUTURE = Instant.parse("2100-01-01T00:00:00Z");
     private static final Set<String> FIELDS = Set.of("name", "description", "versionId", "enabled", "begin", "end",
             "upgradeType", "promptText", "targeting", "source", "channel", "percentage", "grayRules", "flowRules",
-            "rollback");
+            "rollback", "health", "stages");
 
     private final Database db;
     private final CatalogStore catalog;
@@ -71,13 +73,16 @@ public final class StrategyAdmin {
         r.get(base + "/{id}", this::get);
         r.patch(base + "/{id}", this::patch);
         r.delete(base + "/{id}", this::delete);
+        r.post(base + "/{id}/pause", this::pause);
+        r.post(base + "/{id}/resume", this::resume);
     }
 
     /** A complete, validated strategy ready to store. */
     record Draft(String name, String description, long versionId, boolean enabled, Instant begin, Instant end,
                  int upgradeType, String promptText, String targeting, String targetingData, String sourceType,
                  String sourceData, String channel, int percentage, List<GrayDraft> gray, List<FlowDraft> flow,
-                 boolean rollback) {
+                 boolean rollback, Integer failureThreshold, int minAttempts, Integer successThreshold,
+                 List<StrategyHealth.Stage> stages, int stageIndex, Long stageStartedAt) {
     }
 
     record GrayDraft(Long id, boolean enabled, Instant begin, Instant end, long limit) {
@@ -108,9 +113,12 @@ public final class StrategyAdmin {
         long id = db.jdbi().inTransaction(h -> {
             long sid = h.createQuery("INSERT INTO strategies (app_id, version_id, name, description, enabled, begin_at, "
                             + "end_at, upgrade_type, prompt_text, targeting, targeting_data, source_type, source_data, "
-                            + "channel, percentage, rollback, created_at, updated_at) VALUES (:app, :version, :name, "
-                            + ":description, :enabled, :begin, :end, :type, :prompt, :targeting, :targetingData, "
-                            + ":sourceType, :sourceData, :channel, :percentage, :rollback, :now, :now) RETURNING id")
+                            + "channel, percentage, rollback, failure_threshold, failure_min_attempts, success_threshold, "
+                            + "stages, stage_index, stage_started_at, health_since, created_at, updated_at) VALUES (:app, "
+                            + ":version, :name, :description, :enabled, :begin, :end, :type, :prompt, :targeting, "
+                            + ":targetingData, :sourceType, :sourceData, :channel, :percentage, :rollback, "
+                            + ":failureThreshold, :minAttempts, :successThreshold, :stages, :stageIndex, :stageStartedAt, "
+                            + ":now, :now, :now) RETURNING id")
                     .bind("app", app.id()).bindMap(columns(d)).bind("now", now).mapTo(Long.class).one();
             writeRules(h, sid, d);
             return sid;
@@ -129,7 +137,10 @@ public final class StrategyAdmin {
                             + "enabled = :enabled, begin_at = :begin, end_at = :end, upgrade_type = :type, "
                             + "prompt_text = :prompt, targeting = :targeting, targeting_data = :targetingData, "
                             + "source_type = :sourceType, source_data = :sourceData, channel = :channel, "
-                            + "percentage = :percentage, rollback = :rollback, updated_at = :now WHERE id = :id")
+                            + "percentage = :percentage, rollback = :rollback, failure_threshold = :failureThreshold, "
+                            + "failure_min_attempts = :minAttempts, success_threshold = :successThreshold, "
+                            + "stages = :stages, stage_index = :stageIndex, stage_started_at = :stageStartedAt, "
+                            + "updated_at = :now WHERE id = :id")
                     .bindMap(columns(d)).bind("now", clock.millis()).bind("id", existing.id()).execute();
             writeRules(h, existing.id(), d);
         });
@@ -157,6 +168,56 @@ public final class StrategyAdmin {
                 .bind("now", clock.millis()).bind("id", s.id()).execute());
         catalog.refresh();
         ctx.status(204);
+    }
+
+    private static BigDecimal share(Integer basisPoints) {
+        return basisPoints == null ? null : BigDecimal.valueOf(basisPoints).movePointLeft(2).stripTrailingZeros();
+    }
+
+    /**
+     * {@code POST .../strategies/{id}/pause} {@code {"reason": "..."}}: stops offering at once, keeps everything. The
+     * audit log records who and why.
+     */
+    private void pause(Context ctx) {
+        CatalogSnapshot snap = catalog.current();
+        App app = AdminApi.ownedApp(ctx, snap);
+        StrategyEntry s = owned(ctx, app, snap);
+        byte[] body = AdminApi.body(ctx, maxBodyBytes);
+        String reason = body.length == 0 ? "" : JsonInput.parse(body, Set.of("reason")).string("reason", "", 1024);
+        long now = clock.millis();
+        db.jdbi().useTransaction(h -> {
+            int n = h.createUpdate("UPDATE strategies SET enabled = 0, paused_at = :now, pause_reason = :reason, "
+                            + "updated_at = :now WHERE id = :id AND enabled = 1")
+                    .bind("now", now).bind("reason", reason.isEmpty() ? "paused by an operator" : reason)
+                    .bind("id", s.id()).execute();
+            if (n > 0) {
+                AuditLog.record(h, app.tenantId(), now, AdminApi.actor(ctx), "strategy.pause", "strategy",
+                        Long.toString(s.id()), Map.of("reason", reason));
+            }
+        });
+        CatalogSnapshot after = catalog.refresh();
+        Json.respond(ctx, 200, render(app, after, after.strategy(s.id()).orElseThrow()));
+    }
+
+    /**
+     * {@code POST .../strategies/{id}/resume}: offers again and restarts the health count, so the failures that
+     * paused it do not pause it again at once.
+     */
+    private void resume(Context ctx) {
+        CatalogSnapshot snap = catalog.current();
+        App app = AdminApi.ownedApp(ctx, snap);
+        StrategyEntry s = owned(ctx, app, snap);
+        long now = clock.millis();
+        db.jdbi().useTransaction(h -> {
+            h.createUpdate("UPDATE strategies SET enabled = 1, paused_at = NULL, pause_reason = '', health_since = :now, "
+                            + "stage_started_at = CASE WHEN stage_started_at IS NULL THEN NULL ELSE :now END, "
+                            + "updated_at = :now WHERE id = :id")
+                    .bind("now", now).bind("id", s.id()).execute();
+            AuditLog.record(h, app.tenantId(), now, AdminApi.actor(ctx), "strategy.resume", "strategy",
+                    Long.toString(s.id()), Map.of("pausedBecause", s.health().pauseReason()));
+        });
+        CatalogSnapshot after = catalog.refresh();
+        Json.respond(ctx, 200, render(app, after, after.strategy(s.id()).orElseThrow()));
     }
 
     private static StrategyEntry owned(Context ctx, App app, CatalogSnapshot snap) {
@@ -239,6 +300,45 @@ public final class StrategyAdmin {
         }
         int percentage = in.has("percentage") ? percentage(in.raw("percentage")) : o != null ? o.percentage() : 10_000;
 
+        StrategyHealth oldHealth = old == null ? null : old.health();
+        Integer failureThreshold = oldHealth == null ? null : oldHealth.failureThreshold();
+        int minAttempts = oldHealth == null ? 20 : oldHealth.minAttempts();
+        Integer successThreshold = oldHealth == null ? null : oldHealth.successThreshold();
+        if (in.has("health")) {
+            JsonNode hn = in.raw("health");
+            if (!hn.isObject()) {
+                throw AdminApiException.invalid("Field 'health' must be an object such as {\"failureThreshold\": 5, "
+                        + "\"minAttempts\": 50}.");
+            }
+            checkFields(hn, Set.of("failureThreshold", "minAttempts", "successThreshold"), "health");
+            failureThreshold = hn.has("failureThreshold")
+                    ? optionalShare(hn.get("failureThreshold"), "health.failureThreshold") : failureThreshold;
+            successThreshold = hn.has("successThreshold")
+                    ? optionalShare(hn.get("successThreshold"), "health.successThreshold") : successThreshold;
+            if (hn.has("minAttempts")) {
+                long n = exactLong(hn.get("minAttempts"), "health.minAttempts");
+                if (n < 1 || n > 1_000_000_000L) {
+                    throw AdminApiException.invalid("Field 'health.minAttempts' must be from 1 to 1000000000.");
+                }
+                minAttempts = (int) n;
+            }
+        }
+        List<StrategyHealth.Stage> stages = oldHealth == null ? List.of() : oldHealth.stages();
+        int stageIndex = oldHealth == null ? 0 : oldHealth.stageIndex();
+        Long stageStartedAt = oldHealth == null ? null : oldHealth.stageStartedAt();
+        if (in.has("stages")) {
+            if (in.has("percentage")) {
+                throw AdminApiException.invalid("Send either 'percentage' or 'stages': with stages, the percentage "
+                        + "is the current stage's.");
+            }
+            stages = stages(in.raw("stages"));
+            stageIndex = 0;
+            stageStartedAt = stages.isEmpty() ? null : clock.millis();
+        }
+        if (!stages.isEmpty()) {
+            percentage = stages.get(Math.min(stageIndex, stages.size() - 1)).percentage();
+        }
+
         List<GrayDraft> gray = in.has("grayRules") ? grayRules(in.raw("grayRules"), o)
                 : o == null ? List.of() : o.grayRules().stream()
                 .map(g -> new GrayDraft(g.id(), g.enabled(), g.begin(), g.end(), g.limit())).toList();
@@ -247,7 +347,8 @@ public final class StrategyAdmin {
                 .map(f -> new FlowDraft(f.id(), f.enabled(), HH_MM_SS.format(f.begin()), HH_MM_SS.format(f.end()),
                         f.dimension().name().toLowerCase(Locale.ROOT), f.limit(), f.soft())).toList();
         return new Draft(name, description, versionId, enabled, begin, end, (int) upgradeType, prompt, targeting[0],
-                targeting[1], source[0], source[1], channel, percentage, gray, flow, rollback);
+                targeting[1], source[0], source[1], channel, percentage, gray, flow, rollback, failureThreshold,
+                minAttempts, successThreshold, stages, stageIndex, stageStartedAt);
     }
 
     private static final Instant MIN_TIME = Instant.parse("1970-01-01T00:00:00Z");
@@ -281,6 +382,56 @@ public final class StrategyAdmin {
         } catch (DateTimeParseException e) {
             throw AdminApiException.invalid("Field '" + field + "' must be an RFC 3339 time with offset, e.g. 2026-01-31T09:00:00Z; got '" + node.asText() + "'.");
         }
+    }
+
+    /** A share in percent (two decimals) as basis points, or null for JSON null ("off"). */
+    private static Integer optionalShare(JsonNode n, String field) {
+        if (n == null || n.isNull()) {
+            return null;
+        }
+        try {
+            return percentage(n);
+        } catch (AdminApiException e) {
+            throw AdminApiException.invalid("Field '" + field + "' must be a percentage from 0 to 100 with at most two "
+                    + "decimals, or null to turn it off; got " + n + ".");
+        }
+    }
+
+    /** {@code [{"percentage": 1, "holdMinutes": 60}, ...]}: at most 20 stages, percentages not decreasing. */
+    private static List<StrategyHealth.Stage> stages(JsonNode list) {
+        if (!list.isArray() || list.size() > 20) {
+            throw AdminApiException.invalid("Field 'stages' must be a list of at most 20 stages such as "
+                    + "[{\"percentage\": 1, \"holdMinutes\": 60}, {\"percentage\": 100, \"holdMinutes\": 0}].");
+        }
+        List<StrategyHealth.Stage> out = new ArrayList<>();
+        int previous = -1;
+        for (int i = 0; i < list.size(); i++) {
+            JsonNode st = list.get(i);
+            String where = "stages[" + i + "]";
+            if (!st.isObject()) {
+                throw AdminApiException.invalid("Field '" + where + "' must be an object with percentage and holdMinutes.");
+            }
+            checkFields(st, Set.of("percentage", "holdMinutes"), where);
+            if (!st.has("percentage")) {
+                throw AdminApiException.invalid("Field '" + where + ".percentage' is required.");
+            }
+            int pct = optionalShare(st.get("percentage"), where + ".percentage") == null ? -1
+                    : percentage(st.get("percentage"));
+            if (pct < 0) {
+                throw AdminApiException.invalid("Field '" + where + ".percentage' must be a number.");
+            }
+            long hold = st.has("holdMinutes") ? exactLong(st.get("holdMinutes"), where + ".holdMinutes") : 0;
+            if (hold < 0 || hold > 525_600) {
+                throw AdminApiException.invalid("Field '" + where + ".holdMinutes' must be from 0 to 525600 (a year).");
+            }
+            if (pct < previous) {
+                throw AdminApiException.invalid("Field '" + where + ".percentage' is lower than the stage before it; "
+                        + "stages only widen a rollout.");
+            }
+            previous = pct;
+            out.add(new StrategyHealth.Stage(pct, hold));
+        }
+        return out;
     }
 
     private static int percentage(JsonNode n) {
@@ -542,6 +693,12 @@ public final class StrategyAdmin {
         m.put("channel", d.channel());
         m.put("percentage", d.percentage());
         m.put("rollback", d.rollback() ? 1 : 0);
+        m.put("failureThreshold", d.failureThreshold());
+        m.put("minAttempts", d.minAttempts());
+        m.put("successThreshold", d.successThreshold());
+        m.put("stages", StrategyHealth.encodeStages(d.stages()));
+        m.put("stageIndex", d.stageIndex());
+        m.put("stageStartedAt", d.stageStartedAt());
         return m;
     }
 
@@ -622,6 +779,19 @@ public final class StrategyAdmin {
         m.put("channel", s.channel());
         m.put("percentage", BigDecimal.valueOf(s.percentage()).movePointLeft(2).stripTrailingZeros());
         m.put("rollback", s.rollback());
+        StrategyHealth h = e.health();
+        Map<String, Object> health = new LinkedHashMap<>();
+        health.put("failureThreshold", share(h.failureThreshold()));
+        health.put("minAttempts", h.minAttempts());
+        health.put("successThreshold", share(h.successThreshold()));
+        health.put("countingSince", Instant.ofEpochMilli(h.healthSince()).toString());
+        m.put("health", health);
+        m.put("stages", h.stages().stream().map(st -> Map.of("percentage", share(st.percentage()),
+                "holdMinutes", st.holdMinutes())).toList());
+        m.put("stage", h.stages().isEmpty() ? null : Map.of("index", h.stageIndex(),
+                "startedAt", h.stageStartedAt() == null ? "" : Instant.ofEpochMilli(h.stageStartedAt()).toString()));
+        m.put("paused", h.pausedAt() == null ? null : Map.of("at", Instant.ofEpochMilli(h.pausedAt()).toString(),
+                "reason", h.pauseReason()));
         List<Map<String, Object>> gray = new ArrayList<>();
         for (GrayRule g : s.grayRules()) {
             Map<String, Object> r = new LinkedHashMap<>();

@@ -372,9 +372,16 @@ public final class VersionAdmin {
         Version v = ownedVersion(ctx, app, snap);
         byte[] body = AdminApi.body(ctx, maxBodyBytes);
         String reason = body.length == 0 ? "" : JsonInput.parse(body, Set.of("reason")).string("reason", "", 1024);
-        db.jdbi().useHandle(h -> h.createUpdate("UPDATE versions SET yanked_at = :now, yank_reason = :reason "
-                        + "WHERE id = :id AND yanked_at IS NULL")
-                .bind("now", clock.millis()).bind("reason", reason).bind("id", v.id()).execute());
+        long now = clock.millis();
+        db.jdbi().useTransaction(h -> {
+            int n = h.createUpdate("UPDATE versions SET yanked_at = :now, yank_reason = :reason "
+                            + "WHERE id = :id AND yanked_at IS NULL")
+                    .bind("now", now).bind("reason", reason).bind("id", v.id()).execute();
+            if (n > 0) {
+                dev.upshift.server.audit.AuditLog.record(h, app.tenantId(), now, AdminApi.actor(ctx), "version.yank",
+                        "version", Long.toString(v.id()), Map.of("version", v.name(), "reason", reason));
+            }
+        });
         CatalogSnapshot after = catalog.refresh();
         Json.respond(ctx, 200, render(app, after.version(v.id()).orElseThrow(), after));
     }
@@ -384,8 +391,12 @@ public final class VersionAdmin {
         CatalogSnapshot snap = catalog.current();
         App app = AdminApi.ownedApp(ctx, snap);
         Version v = ownedVersion(ctx, app, snap);
-        db.jdbi().useHandle(h -> h.createUpdate("UPDATE versions SET yanked_at = NULL, yank_reason = '' WHERE id = :id")
-                .bind("id", v.id()).execute());
+        db.jdbi().useTransaction(h -> {
+            h.createUpdate("UPDATE versions SET yanked_at = NULL, yank_reason = '' WHERE id = :id")
+                    .bind("id", v.id()).execute();
+            dev.upshift.server.audit.AuditLog.record(h, app.tenantId(), clock.millis(), AdminApi.actor(ctx),
+                    "version.unyank", "version", Long.toString(v.id()), Map.of("version", v.name()));
+        });
         CatalogSnapshot after = catalog.refresh();
         Json.respond(ctx, 200, render(app, after.version(v.id()).orElseThrow(), after));
     }

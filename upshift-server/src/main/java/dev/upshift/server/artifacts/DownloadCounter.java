@@ -1,6 +1,7 @@
 package dev.upshift.server.artifacts;
 
 import dev.upshift.server.db.Database;
+import dev.upshift.server.metrics.Metrics;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -23,12 +24,14 @@ import org.slf4j.LoggerFactory;
 public final class DownloadCounter implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DownloadCounter.class);
     private final Database db;
+    private final Metrics metrics;
     private final Map<Long, LongAdder> totals = new ConcurrentHashMap<>();
     private final Map<Long, LongAdder> pending = new ConcurrentHashMap<>();
     private final ScheduledExecutorService flusher;
 
-    public DownloadCounter(Database db) {
+    public DownloadCounter(Database db, Metrics metrics) {
         this.db = db;
+        this.metrics = metrics;
         db.jdbi().useHandle(h -> h.createQuery("SELECT version_id, downloads FROM version_download_counts")
                 .map((rs, ctx) -> Map.entry(rs.getLong(1), rs.getLong(2)))
                 .forEach(e -> totals.computeIfAbsent(e.getKey(), k -> new LongAdder()).add(e.getValue())));
@@ -62,6 +65,7 @@ public final class DownloadCounter implements AutoCloseable {
         if (deltas.isEmpty()) {
             return;
         }
+        long started = System.nanoTime();
         try {
             db.jdbi().useTransaction(h -> {
                 for (Map.Entry<Long, Long> e : deltas.entrySet()) {
@@ -70,7 +74,9 @@ public final class DownloadCounter implements AutoCloseable {
                             .bind("id", e.getKey()).bind("d", e.getValue()).execute();
                 }
             });
+            metrics.recordBatch("download_counts", System.nanoTime() - started, deltas.size());
         } catch (RuntimeException e) {
+            metrics.batchFailure("download_counts");
             // Put the deltas back so the next flush retries them.
             deltas.forEach((id, d) -> pending.computeIfAbsent(id, k -> new LongAdder()).add(d));
             LOG.warn("writing download counts failed ({} versions pending), will retry: {}", deltas.size(), e.getMessage());

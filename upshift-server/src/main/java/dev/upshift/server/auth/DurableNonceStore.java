@@ -3,6 +3,7 @@ package dev.upshift.server.auth;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.upshift.server.db.Database;
+import dev.upshift.server.metrics.Metrics;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -50,6 +51,7 @@ public final class DurableNonceStore implements NonceStore {
 
     private final Database db;
     private final Clock clock;
+    private final Metrics metrics;
     private final Cache<String, Boolean> recent;
     private final BlockingQueue<Pending> queue = new ArrayBlockingQueue<>(65_536);
     private final Thread writer;
@@ -59,9 +61,10 @@ public final class DurableNonceStore implements NonceStore {
     private record Pending(String accessKey, String nonce, long expiresAt, CompletableFuture<Boolean> inserted) {
     }
 
-    public DurableNonceStore(Database db, Clock clock) {
+    public DurableNonceStore(Database db, Clock clock, Metrics metrics) {
         this.db = db;
         this.clock = clock;
+        this.metrics = metrics;
         this.recent = Caffeine.newBuilder()
                 .expireAfterWrite(Duration.ofMillis(RETENTION_MILLIS))
                 .build();
@@ -90,6 +93,11 @@ public final class DurableNonceStore implements NonceStore {
             // The nonce stays in memory: a retry with the same nonce is refused, which is safe.
             throw new NonceStoreUnavailableException("nonce could not be stored (" + queue.size() + " pending)", e);
         }
+    }
+
+    /** Reservations waiting for the writer (the {@code upshift_nonce_queue_depth} gauge). */
+    public int pending() {
+        return queue.size();
     }
 
     private void runWriter() {
@@ -125,6 +133,7 @@ public final class DurableNonceStore implements NonceStore {
         }
         sql.append(" ON CONFLICT (access_key, nonce) DO NOTHING RETURNING access_key, nonce");
         Set<String> inserted = new HashSet<>();
+        long started = System.nanoTime();
         try (Connection c = db.dataSource().getConnection()) {
             c.setAutoCommit(false);
             try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
@@ -148,9 +157,11 @@ public final class DurableNonceStore implements NonceStore {
             }
         } catch (SQLException e) {
             LOG.error("storing {} nonces failed: {}", batch.size(), e.getMessage());
+            metrics.batchFailure("nonce");
             batch.forEach(p -> p.inserted().completeExceptionally(e));
             return;
         }
+        metrics.recordBatch("nonce", System.nanoTime() - started, batch.size());
         for (Pending p : batch) {
             p.inserted().complete(inserted.contains(p.accessKey() + '\n' + p.nonce()));
         }

@@ -17,6 +17,7 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.Locale;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -32,7 +33,8 @@ import java.util.function.Function;
  *   <li>nonce reserved atomically and durably, else 401001 (replay).
  * </ol>
  * There is no bypass of any kind. Binding the key to the app's tenant happens once the app is known (in the
- * protocol handler), because the app key travels in the body.
+ * protocol handler), because the app key travels in the body. Every refusal is also reported, with the
+ * {@link Failure} stage that refused it, to the listener given at construction (the auth-failure metric).
  *
  * <p>Which URL is signed: SDKs sign the request target as sent (path plus {@code ?query}). The original server
  * percent-decoded it first, so a target with {@code %} escapes is also tried in decoded form, but only when the
@@ -43,12 +45,36 @@ public final class LegacyRequestAuthenticator {
     public static final long WINDOW_SECONDS = 300;
     private static final DateTimeFormatter SERVER_TIME = DateTimeFormatter.ISO_OFFSET_DATE_TIME;
 
+    /** Why a request was refused, as a short stable name (the {@code reason} tag of the auth-failure metric). */
+    public enum Failure {
+        MISSING_HEADER("missing_header"), BAD_HEADER("bad_header"), BAD_TIMESTAMP("bad_timestamp"), SKEW("skew"),
+        UNKNOWN_KEY("unknown_key"), SIGNATURE("signature"), REPLAY("replay"),
+        NONCE_STORE_UNAVAILABLE("nonce_store_unavailable");
+
+        private final String reason;
+
+        Failure(String reason) {
+            this.reason = reason;
+        }
+
+        public String reason() {
+            return reason;
+        }
+    }
+
     private final Clock clock;
     private final NonceStore nonces;
+    private final Consumer<Failure> onFailure;
 
     public LegacyRequestAuthenticator(Clock clock, NonceStore nonces) {
+        this(clock, nonces, failure -> { });
+    }
+
+    /** @param onFailure told of every refused request, on the request thread; must be cheap and must not throw */
+    public LegacyRequestAuthenticator(Clock clock, NonceStore nonces, Consumer<Failure> onFailure) {
         this.clock = clock;
         this.nonces = nonces;
+        this.onFailure = onFailure;
     }
 
     /**
@@ -88,15 +114,15 @@ public final class LegacyRequestAuthenticator {
 
         Instant sent = parseTimestamp(timestamp);
         if (nonce.length() < 16 || nonce.length() > 128 || !visibleAscii(nonce)) {
-            throw new ClientApiException(UpgradeLinkCode.INVALID_HEADER,
+            throw refuse(Failure.BAD_HEADER, UpgradeLinkCode.INVALID_HEADER,
                     "X-Nonce must be 16 to 128 visible ASCII characters (got " + nonce.length()
                             + "); send a fresh random value, e.g. 16 hex digits, with every request");
         }
         if (accessKeyId.length() > 64 || !visibleAscii(accessKeyId)) {
-            throw new ClientApiException(UpgradeLinkCode.INVALID_HEADER, "X-AccessKey is malformed");
+            throw refuse(Failure.BAD_HEADER, UpgradeLinkCode.INVALID_HEADER, "X-AccessKey is malformed");
         }
         if (!isLowerHex32(signature)) {
-            throw new ClientApiException(UpgradeLinkCode.INVALID_HEADER,
+            throw refuse(Failure.BAD_HEADER, UpgradeLinkCode.INVALID_HEADER,
                     "X-Signature must be 32 lowercase hexadecimal characters (an MD5 digest)");
         }
 
@@ -104,13 +130,13 @@ public final class LegacyRequestAuthenticator {
         java.time.Duration skewDuration = java.time.Duration.between(sent, now).abs();
         if (skewDuration.compareTo(java.time.Duration.ofSeconds(WINDOW_SECONDS)) > 0) {
             long skew = skewDuration.getSeconds();
-            throw new ClientApiException(UpgradeLinkCode.AUTH_FAILED,
+            throw refuse(Failure.SKEW, UpgradeLinkCode.AUTH_FAILED,
                     "X-Timestamp is " + skew + " s away from server time " + SERVER_TIME.format(
                             now.atOffset(ZoneOffset.UTC).withNano(0))
                             + "; the allowed window is ±" + WINDOW_SECONDS + " s. Check the client's clock");
         }
 
-        AccessKey key = catalog.accessKey(accessKeyId).orElseThrow(() -> new ClientApiException(
+        AccessKey key = catalog.accessKey(accessKeyId).orElseThrow(() -> refuse(Failure.UNKNOWN_KEY,
                 UpgradeLinkCode.AUTH_FAILED, "X-AccessKey is unknown or disabled"));
 
         boolean valid = check.matches(signature, nonce, key.secret(), timestamp, rawTarget);
@@ -121,7 +147,7 @@ public final class LegacyRequestAuthenticator {
             }
         }
         if (!valid) {
-            throw new ClientApiException(UpgradeLinkCode.SIGNATURE_INVALID,
+            throw refuse(Failure.SIGNATURE, UpgradeLinkCode.SIGNATURE_INVALID,
                     "X-Signature does not match the request; sign body, nonce, secretKey, timestamp and url "
                             + "as documented");
         }
@@ -130,34 +156,40 @@ public final class LegacyRequestAuthenticator {
         try {
             fresh = nonces.reserve(key.accessKey(), nonce);
         } catch (NonceStore.NonceStoreUnavailableException e) {
-            throw new ClientApiException(UpgradeLinkCode.UNAVAILABLE,
+            throw refuse(Failure.NONCE_STORE_UNAVAILABLE, UpgradeLinkCode.UNAVAILABLE,
                     "The server cannot record request nonces right now; retry shortly");
         }
         if (!fresh) {
-            throw new ClientApiException(UpgradeLinkCode.AUTH_FAILED,
+            throw refuse(Failure.REPLAY, UpgradeLinkCode.AUTH_FAILED,
                     "X-Nonce has already been used with this access key; every request needs a new nonce");
         }
         return key;
     }
 
-    private static String required(Function<String, String> headers, String name) {
+    /** The error for a refused request, after telling the failure listener which stage refused it. */
+    private ClientApiException refuse(Failure failure, UpgradeLinkCode code, String message) {
+        onFailure.accept(failure);
+        return new ClientApiException(code, message);
+    }
+
+    private String required(Function<String, String> headers, String name) {
         String value = headers.apply(name);
         if (value == null || value.isEmpty()) {
-            throw new ClientApiException(UpgradeLinkCode.INVALID_HEADER, "Missing header " + name);
+            throw refuse(Failure.MISSING_HEADER, UpgradeLinkCode.INVALID_HEADER, "Missing header " + name);
         }
         return value;
     }
 
-    private static Instant parseTimestamp(String value) {
+    private Instant parseTimestamp(String value) {
         if (value.length() > 64) {
-            throw new ClientApiException(UpgradeLinkCode.INVALID_HEADER, "X-Timestamp is too long");
+            throw refuse(Failure.BAD_TIMESTAMP, UpgradeLinkCode.INVALID_HEADER, "X-Timestamp is too long");
         }
         try {
             // RFC 3339 allows lower-case 't' and 'z'; java.time wants upper case.
             return OffsetDateTime.parse(value.toUpperCase(Locale.ROOT), DateTimeFormatter.ISO_OFFSET_DATE_TIME)
                     .toInstant();
         } catch (DateTimeParseException e) {
-            throw new ClientApiException(UpgradeLinkCode.INVALID_HEADER,
+            throw refuse(Failure.BAD_TIMESTAMP, UpgradeLinkCode.INVALID_HEADER,
                     "X-Timestamp must be an RFC 3339 time with offset, e.g. 2025-02-17T10:34:55+08:00");
         }
     }

@@ -151,6 +151,23 @@ public final class CatalogStore {
         return new ReleaseVersion(id, code, semver, platform, arch, preRelease);
     }
 
+    private static StrategyHealth health(java.sql.ResultSet rs) throws java.sql.SQLException {
+        return new StrategyHealth(nullableInt(rs, "failure_threshold"), rs.getInt("failure_min_attempts"),
+                nullableInt(rs, "success_threshold"), StrategyHealth.parseStages(rs.getString("stages")),
+                rs.getInt("stage_index"), nullableLong(rs, "stage_started_at"), rs.getLong("health_since"),
+                nullableLong(rs, "paused_at"), rs.getString("pause_reason"));
+    }
+
+    private static Integer nullableInt(java.sql.ResultSet rs, String column) throws java.sql.SQLException {
+        int v = rs.getInt(column);
+        return rs.wasNull() ? null : v;
+    }
+
+    private static Long nullableLong(java.sql.ResultSet rs, String column) throws java.sql.SQLException {
+        long v = rs.getLong(column);
+        return rs.wasNull() ? null : v;
+    }
+
     private static Map<Long, List<StrategyEntry>> loadStrategies(Handle h, Map<Long, App> apps, Map<Long, Version> versions) {
         Map<Long, List<GrayRule>> gray = new HashMap<>();
         h.createQuery("SELECT id, strategy_id, enabled, begin_at, end_at, device_limit FROM gray_rules "
@@ -188,7 +205,7 @@ public final class CatalogStore {
                     // A yanked version is offered by no strategy, from the next request on.
                     return new StrategyEntry(rule, app.id(), rs.getString("name"), rs.getString("description"),
                             rs.getLong("created_at"), rs.getLong("updated_at"),
-                            !v.yanked() && (!app.kind().hasArtifacts() || !v.files().isEmpty()));
+                            !v.yanked() && (!app.kind().hasArtifacts() || !v.files().isEmpty()), health(rs));
                 })
                 .forEach(s -> {
                     if (s != null) {

@@ -72,6 +72,8 @@ public final class ConfigLoader {
                 + "(e.g. github.com,objects.githubusercontent.com); empty: files must be uploaded");
         m.put("publish-fetch-allow-private", "true to let publishing fetch from private addresses and over http "
                 + "(an internal artifact server)");
+        m.put("metrics-token", "bearer token that GET /metrics requires "
+                + "(empty: /metrics is open on the listen address)");
         return java.util.Collections.unmodifiableMap(m);
     }
 
@@ -89,6 +91,7 @@ public final class ConfigLoader {
         values.put("download-url-ttl", "600");
         values.put("publish-fetch-hosts", "");
         values.put("publish-fetch-allow-private", "false");
+        values.put("metrics-token", "");
         values.keySet().forEach(k -> origin.put(k, "default"));
 
         Path file = resolveConfigFile();
@@ -254,7 +257,21 @@ public final class ConfigLoader {
         long maxArtifact = number("max-artifact-bytes", v, origin, 1, Long.MAX_VALUE);
         ArtifactStoreConfig store = artifactStore(v, origin);
         return new ServerConfig(host, port, dataDir, dbUrl, dbUser, dbPassword, publicUrl, maxBody, maxArtifact,
-                store, publish(v, origin));
+                store, publish(v, origin), metricsToken(v, origin));
+    }
+
+    /** The token of GET /metrics: empty leaves it open; a set token must be usable in a Bearer header. */
+    private static String metricsToken(Map<String, String> v, Map<String, String> origin) {
+        String token = v.get("metrics-token");
+        if (token.isEmpty()) {
+            return null;
+        }
+        if (token.length() < 16 || token.length() > 256 || !token.matches("[\\x21-\\x7e]+")) {
+            throw invalid("metrics-token", "(set, " + token.length() + " characters)", origin,
+                    "must be 16 to 256 visible ASCII characters without spaces",
+                    "use e.g. the output of: head -c 24 /dev/urandom | base64, or leave it empty to keep /metrics open");
+        }
+        return token;
     }
 
     /** The publish group: which hosts a release manifest's URLs may be fetched from. */

@@ -18,6 +18,8 @@ import java.nio.file.Path;
  * @param maxBodyBytes     largest JSON request body accepted on client and admin API calls
  * @param maxArtifactBytes largest artifact upload accepted
  * @param artifactStore    where artifact bytes are kept (local files or an S3 bucket) and how downloads reach them
+ * @param publish          where publishing may fetch release files from
+ * @param metricsToken     the bearer token {@code GET /metrics} requires, or null to leave it open
  */
 public record ServerConfig(
         String host,
@@ -30,23 +32,29 @@ public record ServerConfig(
         long maxBodyBytes,
         long maxArtifactBytes,
         ArtifactStoreConfig artifactStore,
-        PublishConfig publish) {
+        PublishConfig publish,
+        String metricsToken) {
 
     /** Settings with the default artifact store (local files) and no publish fetching. */
     public ServerConfig(String host, int port, Path dataDir, String dbUrl, String dbUser, String dbPassword,
                         URI publicUrl, long maxBodyBytes, long maxArtifactBytes) {
         this(host, port, dataDir, dbUrl, dbUser, dbPassword, publicUrl, maxBodyBytes, maxArtifactBytes,
-                ArtifactStoreConfig.local(), PublishConfig.none());
+                ArtifactStoreConfig.local(), PublishConfig.none(), null);
     }
 
     public ServerConfig withArtifactStore(ArtifactStoreConfig store) {
         return new ServerConfig(host, port, dataDir, dbUrl, dbUser, dbPassword, publicUrl, maxBodyBytes,
-                maxArtifactBytes, store, publish);
+                maxArtifactBytes, store, publish, metricsToken);
     }
 
     public ServerConfig withPublish(PublishConfig p) {
         return new ServerConfig(host, port, dataDir, dbUrl, dbUser, dbPassword, publicUrl, maxBodyBytes,
-                maxArtifactBytes, artifactStore, p);
+                maxArtifactBytes, artifactStore, p, metricsToken);
+    }
+
+    public ServerConfig withMetricsToken(String token) {
+        return new ServerConfig(host, port, dataDir, dbUrl, dbUser, dbPassword, publicUrl, maxBodyBytes,
+                maxArtifactBytes, artifactStore, publish, token);
     }
 
     public Path artifactsDir() {
@@ -72,6 +80,7 @@ public record ServerConfig(
         // Never print the password.
         return "ServerConfig[host=" + host + ", port=" + port + ", dataDir=" + dataDir + ", dbUrl=" + dbUrl
                 + ", dbUser=" + dbUser + ", publicUrl=" + publicUrl + ", maxBodyBytes=" + maxBodyBytes
-                + ", maxArtifactBytes=" + maxArtifactBytes + ", artifactStore=" + artifactStore + ", publish=" + publish + "]";
+                + ", maxArtifactBytes=" + maxArtifactBytes + ", artifactStore=" + artifactStore + ", publish=" + publish
+                + ", metricsToken=" + (metricsToken == null ? "none" : "(set)") + "]";
     }
 }

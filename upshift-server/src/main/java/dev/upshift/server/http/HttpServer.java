@@ -3,6 +3,7 @@ package dev.upshift.server.http;
 import dev.upshift.core.protocol.UpgradeLinkCode;
 import dev.upshift.server.admin.AdminApiException;
 import dev.upshift.server.auth.RandomKeys;
+import dev.upshift.server.metrics.Metrics;
 import dev.upshift.server.protocol.upgradelink.ClientApiException;
 import dev.upshift.server.protocol.upgradelink.ClientCall;
 import io.javalin.Javalin;
@@ -10,6 +11,7 @@ import io.javalin.compression.CompressionStrategy;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
+import io.javalin.router.Endpoint;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -24,7 +26,8 @@ import org.slf4j.LoggerFactory;
  *   <li>handler: reads its body within its own size cap and authenticates (client signature or admin token);
  *   <li>error mapping: {@link ClientApiException} as the UpgradeLink envelope, {@link AdminApiException} as the
  *       admin error object, anything else as a fixed 500 text (the stack trace goes to the log, never the client);
- *   <li>access log: method, path, status, duration.
+ *   <li>access log and metrics: method, path, status, duration; the metrics use the matched route template
+ *       ({@link #routeTemplate}), never the raw path.
  * </ol>
  */
 public final class HttpServer {
@@ -34,7 +37,7 @@ public final class HttpServer {
     private final String host;
     private final int port;
 
-    public HttpServer(String host, int port, Consumer<RoutesConfig> routes) {
+    public HttpServer(String host, int port, Metrics metrics, Consumer<RoutesConfig> routes) {
         this.host = host;
         this.port = port;
         this.app = Javalin.create(cfg -> {
@@ -47,8 +50,11 @@ public final class HttpServer {
                 hc.setSendServerVersion(false);
                 hc.setSendXPoweredBy(false);
             });
-            cfg.requestLogger.http((ctx, ms) -> ACCESS.info("{} {} {} {}ms trace={}", ctx.method(), ctx.path(),
-                    ctx.statusCode(), Math.round(ms), ctx.attribute(ClientCall.TRACE_ID)));
+            cfg.requestLogger.http((ctx, ms) -> {
+                ACCESS.info("{} {} {} {}ms trace={}", ctx.method(), ctx.path(), ctx.statusCode(), Math.round(ms),
+                        ctx.attribute(ClientCall.TRACE_ID));
+                metrics.recordRequest(ctx.method().name(), routeTemplate(ctx), ctx.statusCode(), (long) (ms * 1e6));
+            });
             RoutesConfig r = cfg.routes;
             r.before(ctx -> {
                 String trace = RandomKeys.traceId();
@@ -93,6 +99,12 @@ public final class HttpServer {
                 }
             });
         });
+    }
+
+    /** The path template of the route that answered ({@code /v1/{kind}/...} style), or {@link Metrics#UNMATCHED}. */
+    private static String routeTemplate(Context ctx) {
+        Endpoint endpoint = ctx.endpoints().matchedHttpEndpoint();
+        return endpoint == null ? Metrics.UNMATCHED : endpoint.path;
     }
 
     private static boolean isAdmin(Context ctx) {

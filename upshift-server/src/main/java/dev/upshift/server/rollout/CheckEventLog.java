@@ -66,6 +66,8 @@ public final class CheckEventLog implements AutoCloseable {
         return dropped.get();
     }
 
+    public int queued() { return queue.size(); } // facts waiting for the writer (a metrics gauge)
+
     public long written() {
         return written.get();
     }

@@ -2,6 +2,7 @@ package dev.upshift.server.rollout;
 
 import dev.upshift.core.rollout.InMemoryRolloutCounters;
 import dev.upshift.server.db.Database;
+import dev.upshift.server.metrics.Metrics;
 import java.time.Clock;
 
 /**
@@ -16,12 +17,21 @@ public final class DurableRolloutCounters {
     private DurableRolloutCounters() {
     }
 
-    public static InMemoryRolloutCounters open(Database db, Clock clock) {
-        InMemoryRolloutCounters counters = new InMemoryRolloutCounters((ruleId, deviceKey, expiresAt) ->
+    /** @param metrics records how long each admission insert takes ({@link Metrics#counterStoreLatency}) */
+    public static InMemoryRolloutCounters open(Database db, Clock clock, Metrics metrics) {
+        InMemoryRolloutCounters counters = new InMemoryRolloutCounters((ruleId, deviceKey, expiresAt) -> {
+            long started = System.nanoTime();
+            boolean ok = false;
+            try {
                 db.jdbi().useHandle(h -> h.createUpdate("INSERT INTO gray_admissions (rule_id, device_key, admitted_at, "
                                 + "expires_at) VALUES (:r, :d, :now, :exp) ON CONFLICT (rule_id, device_key) DO NOTHING")
                         .bind("r", ruleId).bind("d", deviceKey).bind("now", clock.millis())
-                        .bind("exp", expiresAt.toEpochMilli()).execute()));
+                        .bind("exp", expiresAt.toEpochMilli()).execute());
+                ok = true;
+            } finally {
+                metrics.counterStoreLatency(System.nanoTime() - started, ok);
+            }
+        });
         db.jdbi().useHandle(h -> {
             // Admissions stay valid after their window: devices admitted earlier keep the update.
             h.createQuery("SELECT rule_id, device_key FROM gray_admissions")
