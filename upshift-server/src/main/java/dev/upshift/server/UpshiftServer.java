@@ -16,7 +16,12 @@ import dev.upshift.core.rollout.InMemoryRolloutCounters;
 import dev.upshift.server.protocol.upgradelink.ElectronFeedEndpoint;
 import dev.upshift.server.protocol.upgradelink.TauriUpdaterEndpoint;
 import dev.upshift.server.protocol.upgradelink.UpgradeEndpoint;
-import dev.upshift.server.rollout.CheckEventLog;
+import dev.upshift.server.admin.StatisticsAdmin;
+import dev.upshift.server.events.DownloadFacts;
+import dev.upshift.server.events.EventQueue;
+import dev.upshift.server.events.EventStatistics;
+import dev.upshift.server.protocol.upgradelink.ReportEndpoint;
+import dev.upshift.server.protocol.upgradelink.StatisticsEndpoint;
 import dev.upshift.server.rollout.DurableRolloutCounters;
 import dev.upshift.server.rollout.RolloutHealth;
 import dev.upshift.server.rollout.UpdateChecks;
@@ -58,7 +63,7 @@ public final class UpshiftServer implements AutoCloseable {
     private final Database db;
     private final NonceStore nonces;
     private final DownloadCounter downloads;
-    private final CheckEventLog checkEvents;
+    private final EventQueue events;
     private final HttpServer http;
     private final CatalogStore catalog;
     private final AdminAuth.Bootstrap bootstrap;
@@ -67,12 +72,12 @@ public final class UpshiftServer implements AutoCloseable {
     private final ReadinessCheck readiness;
 
     private UpshiftServer(ServerConfig config, Database db, NonceStore nonces, DownloadCounter downloads,
-                          CheckEventLog checkEvents, HttpServer http, CatalogStore catalog, AdminAuth.Bootstrap bootstrap,
+                          EventQueue events, HttpServer http, CatalogStore catalog, AdminAuth.Bootstrap bootstrap,
                           Metrics metrics, ReadinessCheck readiness, RolloutHealth rolloutHealth) {
         this.rolloutHealth = rolloutHealth;
         this.metrics = metrics;
         this.readiness = readiness;
-        this.checkEvents = checkEvents;
+        this.events = events;
         this.config = config;
         this.db = db;
         this.nonces = nonces;
@@ -100,7 +105,7 @@ public final class UpshiftServer implements AutoCloseable {
         ReadinessCheck readiness = null;
         NonceStore nonces = null;
         DownloadCounter downloads = null;
-        CheckEventLog checkEvents = null;
+        EventQueue events = null;
         try {
             db.migrate();
             boolean hasKeys = db.jdbi().withHandle(h -> h.createQuery("SELECT COUNT(*) FROM access_keys")
@@ -114,13 +119,19 @@ public final class UpshiftServer implements AutoCloseable {
             downloads = new DownloadCounter(db, metrics);
             DurableNonceStore durableNonces = new DurableNonceStore(db, clock, metrics);
             nonces = durableNonces;
-            checkEvents = new CheckEventLog(db);
+            events = new EventQueue(db, clock, config.events().reportZone(), config.events().retentionDays());
+            downloads.onCount(new DownloadFacts(catalog, events, clock));
+            EventStatistics statistics = new EventStatistics(db, clock, config.events().reportZone());
             InMemoryRolloutCounters counters = DurableRolloutCounters.open(db, clock, metrics);
             // ---- metrics gauges (read at every scrape) ----
-            CheckEventLog events = checkEvents;
-            metrics.gauge("upshift.check.events.queue.depth", "Check facts waiting for the writer", events::queued);
-            metrics.counter("upshift.check.events.dropped", "Check facts dropped (queue full or batch failed)",
-                    events::dropped);
+            EventQueue eventQueue = events;
+            metrics.gauge("upshift.events.queue.depth", "Reports and facts waiting for the event writer",
+                    eventQueue::depth);
+            metrics.gauge("upshift.events.queue.capacity", "Capacity of the event queue", eventQueue::capacity);
+            metrics.counter("upshift.events.dropped", "Server facts dropped (queue full or batch failed)",
+                    eventQueue::dropped);
+            metrics.counter("upshift.events.written", "Events written to the database", eventQueue::written);
+            eventQueue.setBatchListener(nanos -> metrics.recordBatchTime("events", nanos));
             metrics.gauge("upshift.nonce.queue.depth", "Nonce reservations waiting for the group commit",
                     durableNonces::pending);
             metrics.gauge("upshift.catalog.snapshot.age.seconds", "Seconds since the catalog snapshot was built",
@@ -129,7 +140,7 @@ public final class UpshiftServer implements AutoCloseable {
                     .map(LegacyRequestAuthenticator.Failure::reason).toList());
             readiness = new ReadinessCheck(db, catalog);
             OpsEndpoints ops = new OpsEndpoints(metrics, readiness, config.metricsToken());
-            UpdateChecks updateChecks = new UpdateChecks(counters, checkEvents, clock);
+            UpdateChecks updateChecks = new UpdateChecks(counters, events, clock);
 
             int[] boundPort = {config.port()};
             Supplier<String> baseUrl = () -> config.publicBaseUrl(boundPort[0]);
@@ -141,6 +152,8 @@ public final class UpshiftServer implements AutoCloseable {
             UpgradeEndpoint upgradeEndpoint = new UpgradeEndpoint(catalog, calls, updateChecks, links);
             TauriUpdaterEndpoint tauri = new TauriUpdaterEndpoint(catalog, updateChecks, links);
             ElectronFeedEndpoint electron = new ElectronFeedEndpoint(catalog, updateChecks, artifacts, downloads, baseUrl);
+            ReportEndpoint reportEndpoint = new ReportEndpoint(catalog, calls, events, clock);
+            StatisticsEndpoint statisticsEndpoint = new StatisticsEndpoint(catalog, calls, statistics);
             UploadChecks uploadChecks = new UploadChecks();
             ArtifactAdmin artifactAdmin = new ArtifactAdmin(db, catalog, artifacts, links, uploadChecks, clock,
                     config.maxArtifactBytes());
@@ -164,13 +177,16 @@ public final class UpshiftServer implements AutoCloseable {
                 downloadEndpoint.register(routes);
                 new StaticFeeds(catalog, links, baseUrl, clock).register(routes);
                 ciUpload.register(routes);
+                reportEndpoint.register(routes);
+                statisticsEndpoint.register(routes);
                 adminApi.register(routes);
                 releaseAdmin.register(routes);
+                new StatisticsAdmin(catalog, statistics).register(routes);
             });
             http.start();
             boundPort[0] = http.port();
             RolloutHealth rolloutHealth = new RolloutHealth(db, catalog, clock).start(Duration.ofSeconds(15));
-            return new UpshiftServer(config, db, nonces, downloads, checkEvents, http, catalog, bootstrap, metrics,
+            return new UpshiftServer(config, db, nonces, downloads, events, http, catalog, bootstrap, metrics,
                     readiness, rolloutHealth);
         } catch (RuntimeException | IOException e) {
             if (nonces != null) {
@@ -179,8 +195,8 @@ public final class UpshiftServer implements AutoCloseable {
             if (downloads != null) {
                 downloads.close();
             }
-            if (checkEvents != null) {
-                checkEvents.close();
+            if (events != null) {
+                events.close();
             }
             if (readiness != null) {
                 readiness.close();
@@ -221,7 +237,7 @@ public final class UpshiftServer implements AutoCloseable {
         http.stop();
         nonces.close();
         downloads.close();
-        checkEvents.close();
+        events.close();
         readiness.close();
         metrics.close();
         db.close();
@@ -238,7 +254,8 @@ public final class UpshiftServer implements AutoCloseable {
         return rolloutHealth;
     }
 
-    public CheckEventLog checkEvents() {
-        return checkEvents;
+    /** The event pipeline: reports and facts (for tests and metrics). */
+    public EventQueue events() {
+        return events;
     }
 }

@@ -119,8 +119,8 @@ class MetricsTest {
         assertThat(value(t, "upshift_auth_failures_total", Map.of("reason", "unknown_key"))).isZero();
 
         // Writers, queues and the snapshot.
-        assertThat(value(t, "upshift_check_events_queue_depth", Map.of())).isGreaterThanOrEqualTo(0);
-        assertThat(value(t, "upshift_check_events_dropped_total", Map.of())).isZero();
+        assertThat(value(t, "upshift_events_queue_depth", Map.of())).isGreaterThanOrEqualTo(0);
+        assertThat(value(t, "upshift_events_dropped_total", Map.of())).isZero();
         assertThat(value(t, "upshift_nonce_queue_depth", Map.of())).isGreaterThanOrEqualTo(0);
         assertThat(value(t, "upshift_batch_write_seconds_count", Map.of("writer", "nonce"))).isBetween(1.0, 3.0);
         assertThat(value(t, "upshift_batch_size_sum", Map.of("writer", "nonce"))).isEqualTo(3);

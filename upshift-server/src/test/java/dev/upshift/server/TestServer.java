@@ -33,15 +33,17 @@ final class TestServer implements AutoCloseable {
     final Path dir;
     final String dbUrl;
     private final UnaryOperator<ServerConfig> customize;
+    private final Clock clock;
     private UpshiftServer server;
 
     record Key(String accessKey, String secretKey) {
     }
 
-    private TestServer(Path dir, String dbUrl, UnaryOperator<ServerConfig> customize) {
+    private TestServer(Path dir, String dbUrl, UnaryOperator<ServerConfig> customize, Clock clock) {
         this.dir = dir;
         this.dbUrl = dbUrl;
         this.customize = customize;
+        this.clock = clock;
         this.server = boot();
     }
 
@@ -51,13 +53,18 @@ final class TestServer implements AutoCloseable {
 
     /** A server whose settings are changed by {@code customize} (e.g. an S3 artifact store). */
     static TestServer start(TestDatabase db, Path dir, UnaryOperator<ServerConfig> customize) {
-        return new TestServer(dir, db.newDatabaseUrl(dir), customize);
+        return start(db, dir, customize, Clock.systemUTC());
+    }
+
+    /** A server with changed settings whose idea of the time is {@code clock}. */
+    static TestServer start(TestDatabase db, Path dir, UnaryOperator<ServerConfig> customize, Clock clock) {
+        return new TestServer(dir, db.newDatabaseUrl(dir), customize, clock);
     }
 
     private UpshiftServer boot() {
         ServerConfig config = new ServerConfig("127.0.0.1", 0, dir.resolve("data"), dbUrl, null, null, null,
                 64 * 1024, 8L * 1024 * 1024);
-        return UpshiftServer.start(customize.apply(config), ADMIN_TOKEN, null, Clock.systemUTC());
+        return UpshiftServer.start(customize.apply(config), ADMIN_TOKEN, null, clock);
     }
 
     /** Stops the server gracefully and starts a new one on the same data directory and database. */

@@ -515,8 +515,8 @@ class UpgradeEndpointTest {
                 "devModelKey", "m".repeat(200)));
         assertThat(r.statusCode()).as(r.body()).isIn(200, 400);
         offer("file", app, 1, map("devKey", "neighbour"));
-        server.server().checkEvents().flush();
-        assertThat(server.server().checkEvents().dropped()).as("facts dropped by the check event log").isZero();
+        server.server().events().flush();
+        assertThat(server.server().events().dropped()).as("facts dropped by the check event log").isZero();
         assertThat(server.adminOk("GET", "/api/admin/v1/devices/neighbour", null, 200).get("deviceKey").asText())
                 .isEqualTo("neighbour");
     }
@@ -732,7 +732,7 @@ class UpgradeEndpointTest {
         offer("file", app, 1, map("devKey", "aa:bb:cc:dd", "devModelKey", "phone-x"));
         latest("file", app, 2, map("devKey", "up-to-date-device"));
         latest("file", app, 2); // no devKey: nothing to register
-        server.server().checkEvents().flush();
+        server.server().events().flush();
         Instant after = Instant.now();
 
         JsonNode d = server.adminOk("GET", "/api/admin/v1/devices/aa:bb:cc:dd", null, 200);
@@ -750,7 +750,7 @@ class UpgradeEndpointTest {
         // A later check moves lastSeenAt, keeps firstSeenAt, and updates the model.
         Thread.sleep(1100);
         offer("file", app, 1, map("devKey", "aa:bb:cc:dd", "devModelKey", "phone-y"));
-        server.server().checkEvents().flush();
+        server.server().events().flush();
         JsonNode again = server.adminOk("GET", "/api/admin/v1/devices/aa:bb:cc:dd", null, 200);
         assertThat(again.get("firstSeenAt").asText()).isEqualTo(d.get("firstSeenAt").asText());
         assertThat(Instant.parse(again.get("lastSeenAt").asText())).isAfter(last);

@@ -9,6 +9,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,7 +20,8 @@ import org.slf4j.LoggerFactory;
  * accumulated deltas to {@code version_download_counts} every second and at shutdown.
  * The in-memory total is counted on the download itself, so it is exact at every moment. A kill -9 can lose at most
  * the last second of counts, never more, and never counts anything twice. {@link #total} is what
- * {@code downloadTimes} reports: the persisted total plus what is still pending.
+ * {@code downloadTimes} reports: the persisted total plus what is still pending. Each counted download is also
+ * passed to the {@link #onCount} listener, which records a {@code downloaded} event.
  */
 public final class DownloadCounter implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DownloadCounter.class);
@@ -28,6 +30,7 @@ public final class DownloadCounter implements AutoCloseable {
     private final Map<Long, LongAdder> totals = new ConcurrentHashMap<>();
     private final Map<Long, LongAdder> pending = new ConcurrentHashMap<>();
     private final ScheduledExecutorService flusher;
+    private volatile LongConsumer onCount = versionId -> { };
 
     public DownloadCounter(Database db, Metrics metrics) {
         this.db = db;
@@ -46,6 +49,12 @@ public final class DownloadCounter implements AutoCloseable {
     public void increment(long versionId) {
         totals.computeIfAbsent(versionId, k -> new LongAdder()).increment();
         pending.computeIfAbsent(versionId, k -> new LongAdder()).increment();
+        onCount.accept(versionId);
+    }
+
+    /** Called with the version id of every counted download, on the download's thread; it must not block. */
+    public void onCount(LongConsumer listener) {
+        this.onCount = listener;
     }
 
     public long total(long versionId) {

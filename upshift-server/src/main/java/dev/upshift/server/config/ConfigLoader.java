@@ -74,6 +74,8 @@ public final class ConfigLoader {
                 + "(an internal artifact server)");
         m.put("metrics-token", "bearer token that GET /metrics requires "
                 + "(empty: /metrics is open on the listen address)");
+        m.put("report-zone", "time zone whose calendar days statistics count in, e.g. UTC or Asia/Shanghai");
+        m.put("event-retention-days", "days raw events are kept before deletion (0: forever); daily roll-ups are kept");
         return java.util.Collections.unmodifiableMap(m);
     }
 
@@ -92,6 +94,8 @@ public final class ConfigLoader {
         values.put("publish-fetch-hosts", "");
         values.put("publish-fetch-allow-private", "false");
         values.put("metrics-token", "");
+        values.put("report-zone", "UTC");
+        values.put("event-retention-days", "90");
         values.keySet().forEach(k -> origin.put(k, "default"));
 
         Path file = resolveConfigFile();
@@ -257,7 +261,7 @@ public final class ConfigLoader {
         long maxArtifact = number("max-artifact-bytes", v, origin, 1, Long.MAX_VALUE);
         ArtifactStoreConfig store = artifactStore(v, origin);
         return new ServerConfig(host, port, dataDir, dbUrl, dbUser, dbPassword, publicUrl, maxBody, maxArtifact,
-                store, publish(v, origin), metricsToken(v, origin));
+                store, publish(v, origin), metricsToken(v, origin), events(v, origin));
     }
 
     /** The token of GET /metrics: empty leaves it open; a set token must be usable in a Bearer header. */
@@ -272,6 +276,21 @@ public final class ConfigLoader {
                     "use e.g. the output of: head -c 24 /dev/urandom | base64, or leave it empty to keep /metrics open");
         }
         return token;
+
+    }
+
+    /** The events group: the statistics' time zone and how long raw events are kept. */
+    private static EventsConfig events(Map<String, String> v, Map<String, String> origin) {
+        String zoneText = v.get("report-zone");
+        java.time.ZoneId zone;
+        try {
+            zone = java.time.ZoneId.of(zoneText.strip());
+        } catch (java.time.DateTimeException e) {
+            throw invalid("report-zone", zoneText, origin, "is not a time zone id",
+                    "use a region such as UTC, Europe/Berlin or Asia/Shanghai, or an offset such as +08:00");
+        }
+        int retention = (int) number("event-retention-days", v, origin, 0, 36500);
+        return new EventsConfig(zone, retention);
     }
 
     /** The publish group: which hosts a release manifest's URLs may be fetched from. */

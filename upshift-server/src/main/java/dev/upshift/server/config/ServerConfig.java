@@ -20,6 +20,7 @@ import java.nio.file.Path;
  * @param artifactStore    where artifact bytes are kept (local files or an S3 bucket) and how downloads reach them
  * @param publish          where publishing may fetch release files from
  * @param metricsToken     the bearer token {@code GET /metrics} requires, or null to leave it open
+ * @param events           the event pipeline: report zone and raw-event retention
  */
 public record ServerConfig(
         String host,
@@ -33,28 +34,34 @@ public record ServerConfig(
         long maxArtifactBytes,
         ArtifactStoreConfig artifactStore,
         PublishConfig publish,
-        String metricsToken) {
+        String metricsToken,
+        EventsConfig events) {
 
     /** Settings with the default artifact store (local files) and no publish fetching. */
     public ServerConfig(String host, int port, Path dataDir, String dbUrl, String dbUser, String dbPassword,
                         URI publicUrl, long maxBodyBytes, long maxArtifactBytes) {
         this(host, port, dataDir, dbUrl, dbUser, dbPassword, publicUrl, maxBodyBytes, maxArtifactBytes,
-                ArtifactStoreConfig.local(), PublishConfig.none(), null);
+                ArtifactStoreConfig.local(), PublishConfig.none(), null, EventsConfig.defaults());
     }
 
     public ServerConfig withArtifactStore(ArtifactStoreConfig store) {
         return new ServerConfig(host, port, dataDir, dbUrl, dbUser, dbPassword, publicUrl, maxBodyBytes,
-                maxArtifactBytes, store, publish, metricsToken);
+                maxArtifactBytes, store, publish, metricsToken, events);
     }
 
     public ServerConfig withPublish(PublishConfig p) {
         return new ServerConfig(host, port, dataDir, dbUrl, dbUser, dbPassword, publicUrl, maxBodyBytes,
-                maxArtifactBytes, artifactStore, p, metricsToken);
+                maxArtifactBytes, artifactStore, p, metricsToken, events);
     }
 
     public ServerConfig withMetricsToken(String token) {
         return new ServerConfig(host, port, dataDir, dbUrl, dbUser, dbPassword, publicUrl, maxBodyBytes,
-                maxArtifactBytes, artifactStore, publish, token);
+                maxArtifactBytes, artifactStore, publish, token, events);
+    }
+
+    public ServerConfig withEvents(EventsConfig e) {
+        return new ServerConfig(host, port, dataDir, dbUrl, dbUser, dbPassword, publicUrl, maxBodyBytes,
+                maxArtifactBytes, artifactStore, publish, metricsToken, e);
     }
 
     public Path artifactsDir() {
@@ -81,6 +88,6 @@ public record ServerConfig(
         return "ServerConfig[host=" + host + ", port=" + port + ", dataDir=" + dataDir + ", dbUrl=" + dbUrl
                 + ", dbUser=" + dbUser + ", publicUrl=" + publicUrl + ", maxBodyBytes=" + maxBodyBytes
                 + ", maxArtifactBytes=" + maxArtifactBytes + ", artifactStore=" + artifactStore + ", publish=" + publish
-                + ", metricsToken=" + (metricsToken == null ? "none" : "(set)") + "]";
+                + ", metricsToken=" + (metricsToken == null ? "none" : "(set)") + ", events=" + events + "]";
     }
 }

@@ -97,17 +97,22 @@ public final class Metrics implements AutoCloseable {
      * transaction took and how many items it held.
      */
     public void recordBatch(String writer, long nanos, int size) {
+        recordBatchTime(writer, nanos);
+        DistributionSummary.builder("upshift.batch.size")
+                .description("Items written by one group commit of a background writer")
+                .tag("writer", writer)
+                .register(registry)
+                .record(size);
+    }
+
+    /** Only the duration, for writers that do not report how many items a batch held. */
+    public void recordBatchTime(String writer, long nanos) {
         Timer.builder("upshift.batch.write")
                 .description("Duration of one group commit of a background writer")
                 .tag("writer", writer)
                 .serviceLevelObjectives(LATENCY_BUCKETS)
                 .register(registry)
                 .record(nanos, TimeUnit.NANOSECONDS);
-        DistributionSummary.builder("upshift.batch.size")
-                .description("Items written by one group commit of a background writer")
-                .tag("writer", writer)
-                .register(registry)
-                .record(size);
     }
 
     /** A group commit of {@code writer} that failed (its items were refused, retried or dropped, per writer). */

@@ -8,20 +8,23 @@ import dev.upshift.core.rollout.RolloutQuery;
 import dev.upshift.server.catalog.App;
 import dev.upshift.server.catalog.CatalogSnapshot;
 import dev.upshift.server.catalog.Version;
+import dev.upshift.server.events.Event;
+import dev.upshift.server.events.EventQueue;
 import java.time.Clock;
 import java.util.Optional;
 
 /**
  * The neutral half of every update check, shared by all wire formats: turn what the client said into a
  * {@link RolloutQuery} (resolving its installed version and its device groups from the snapshot), run the engine,
- * and record the facts asynchronously. Protocol adapters only parse requests and render {@link Outcome}s.
+ * and record the facts asynchronously in the {@link EventQueue}. Protocol adapters only parse requests and render
+ * {@link Outcome}s.
  */
 public final class UpdateChecks {
     private final RolloutCounters counters;
-    private final CheckEventLog events;
+    private final EventQueue events;
     private final Clock clock;
 
-    public UpdateChecks(RolloutCounters counters, CheckEventLog events, Clock clock) {
+    public UpdateChecks(RolloutCounters counters, EventQueue events, Clock clock) {
         this.counters = counters;
         this.events = events;
         this.clock = clock;
@@ -54,23 +57,18 @@ public final class UpdateChecks {
         Decision d = RolloutEngine.decide(snap.rules(app.id()), q, counters);
         Version offered = null;
         Long strategyId = null;
-        String outcome;
         if (d instanceof Decision.Offer o) {
             offered = snap.version(o.version().id()).orElseThrow();
             strategyId = o.strategy().id();
-            outcome = "offered";
         } else if (d instanceof Decision.FlowLimited f) {
             strategyId = f.strategy().id();
-            outcome = "limited";
-        } else {
-            outcome = "latest";
         }
         long now = q.now().toEpochMilli();
-        events.record(new CheckEventLog.Fact(app.tenantId(), app.id(), "checked", r.current().code(), null, strategyId,
-                q.deviceKey(), q.deviceModel(), r.platform(), r.arch(), outcome, now));
+        events.record(Event.fact(app.tenantId(), app.id(), Event.CHECKED, now, r.current().code(), 0, null, strategyId,
+                q.deviceKey(), q.deviceModel(), r.platform(), r.arch()));
         if (offered != null) {
-            events.record(new CheckEventLog.Fact(app.tenantId(), app.id(), "offered", r.current().code(), offered.id(),
-                    strategyId, q.deviceKey(), q.deviceModel(), r.platform(), r.arch(), outcome, now));
+            events.record(Event.fact(app.tenantId(), app.id(), Event.OFFERED, now, r.current().code(), offered.code(),
+                    offered.id(), strategyId, q.deviceKey(), q.deviceModel(), r.platform(), r.arch()));
         }
         return new Outcome(d, offered);
     }

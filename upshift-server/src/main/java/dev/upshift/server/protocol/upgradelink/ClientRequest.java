@@ -82,6 +82,30 @@ final class ClientRequest {
         return n.asLong();
     }
 
+    /** An optional integer of either sign; absent or null gives 0. */
+    long optionalLong(String field) {
+        JsonNode n = node.get(field);
+        if (n == null || n.isNull()) {
+            return 0;
+        }
+        if (!n.isIntegralNumber() || !n.canConvertToLong()) {
+            throw new ClientApiException(UpgradeLinkCode.INVALID_PARAMETER, "Parameter " + field + " must be an integer");
+        }
+        return n.asLong();
+    }
+
+    /** A nested object read with the same accessors; absent or null gives an empty one, anything else 400003. */
+    ClientRequest object(String field) {
+        JsonNode n = node.get(field);
+        if (n == null || n.isNull()) {
+            return new ClientRequest(Json.MAPPER.createObjectNode());
+        }
+        if (!n.isObject()) {
+            throw new ClientApiException(UpgradeLinkCode.INVALID_PARAMETER, "Parameter " + field + " must be an object");
+        }
+        return new ClientRequest(n);
+    }
+
     /** A positive 64-bit integer; strings, fractions, booleans, zero and negatives are refused. */
     long requiredPositiveLong(String field) {
         JsonNode n = node.get(field);

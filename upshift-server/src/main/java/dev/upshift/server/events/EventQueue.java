@@ -1,0 +1,294 @@
+package dev.upshift.server.events;
+
+import dev.upshift.server.db.Database;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one event pipeline: client reports and server facts go through one bounded in-process queue, and one writer
+ * thread ({@code upshift-events}) stores whatever has accumulated (up to 2000 events) in one transaction: the raw
+ * rows, their daily roll-ups and the device registrations ({@link EventWriter}).
+ *
+ * <p>Two guarantees, on purpose different (decision 0015):
+ * <ul>
+ *   <li><b>Reports</b> ({@link #report}) use group commit: the request thread waits (at most 5 s) for the
+ *       commit of the batch that carries its event, as {@code DurableNonceStore} does. A report is acknowledged only
+ *       once committed, so an acknowledged report survives {@code kill -9}. A full queue, a failed batch or no
+ *       commit within the wait raise {@link UnavailableException} (the client answer is 503001; the client
+ *       retries, and a client event id makes the retry harmless).
+ *   <li><b>Facts</b> ({@link #record}: checked, offered, downloaded) never wait. When the queue is 90% full they
+ *       are dropped and counted in {@link #dropped()}, which keeps the last 10% for reports; a failed batch drops
+ *       its facts too. A {@code kill -9} loses the facts still queued.
+ * </ul>
+ * A graceful {@link #close} drains the queue (for at most 30 s). The writer also deletes raw rows older than the
+ * retention (every hour); roll-ups are never deleted.
+ */
+public final class EventQueue implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(EventQueue.class);
+    public static final int DEFAULT_CAPACITY = 100_000;
+    private static final int MAX_BATCH = 2000;
+    private static final long REPORT_WAIT_MILLIS = 5_000;
+    private static final long SWEEP_EVERY_MILLIS = 3_600_000;
+    private static final int SWEEP_CHUNK = 10_000;
+
+    /** A queued event; {@code stored} is null for a fact (nobody waits for it). */
+    private record Pending(Event event, CompletableFuture<Boolean> stored) {
+    }
+
+    private final Database db;
+    private final Clock clock;
+    private final EventWriter writer;
+    private final long retentionMillis;
+    private final int capacity;
+    private final int factLimit;
+    private final BlockingQueue<Pending> queue;
+    private final OfferedStrategies offers = new OfferedStrategies();
+    private final AtomicLong dropped = new AtomicLong();
+    private final AtomicLong written = new AtomicLong();
+    private final AtomicLong inFlight = new AtomicLong();
+    private final Thread thread;
+    private volatile LongConsumer batchListener = nanos -> { };
+    private volatile boolean closed;
+    private long lastSweep;
+
+    /**
+     * @param zone          the report zone: roll-up days start at midnight there
+     * @param retentionDays raw events older than this are deleted; 0 keeps them forever
+     */
+    public EventQueue(Database db, Clock clock, ZoneId zone, int retentionDays) {
+        this(db, clock, zone, retentionDays, DEFAULT_CAPACITY);
+    }
+
+    /** With a chosen capacity (tests make it tiny to provoke a full queue). */
+    EventQueue(Database db, Clock clock, ZoneId zone, int retentionDays, int capacity) {
+        this.db = db;
+        this.clock = clock;
+        this.writer = new EventWriter(zone);
+        this.retentionMillis = retentionDays * 86_400_000L;
+        this.capacity = capacity;
+        this.factLimit = Math.max(1, capacity - Math.max(1, capacity / 10));
+        this.queue = new ArrayBlockingQueue<>(capacity);
+        this.thread = new Thread(this::run, "upshift-events");
+        this.thread.setDaemon(true);
+        this.thread.start();
+    }
+
+    /** A report or the pipeline could not be stored now; the client should retry after {@code retryAfterSeconds}. */
+    public static final class UnavailableException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        private final int retryAfterSeconds;
+
+        UnavailableException(String message, int retryAfterSeconds, Throwable cause) {
+            super(message, cause);
+            this.retryAfterSeconds = retryAfterSeconds;
+        }
+
+        public int retryAfterSeconds() {
+            return retryAfterSeconds;
+        }
+    }
+
+    /** Queues a server fact and returns at once; drops (and counts) it when the queue is 90% full. */
+    public void record(Event fact) {
+        if (fact.type().equals(Event.OFFERED)) {
+            offers.remember(fact);
+        }
+        inFlight.incrementAndGet();
+        if (closed || queue.size() >= factLimit || !queue.offer(new Pending(fact, null))) {
+            inFlight.decrementAndGet();
+            long n = dropped.incrementAndGet();
+            if (n == 1 || n % 10_000 == 0) {
+                LOG.warn("event queue full ({} of {} queued): {} facts dropped so far", queue.size(), capacity, n);
+            }
+        }
+    }
+
+    /**
+     * Stores a client report and returns once its batch committed: true if it was new, false if a report with the
+     * same client event id was already stored for the app (both mean "stored").
+     *
+     * @throws UnavailableException when the queue is full, the batch failed or did not commit within 5 s; the
+     *                              report may still be stored later, so a retry should carry the same event id
+     */
+    public boolean report(Event report) {
+        Pending p = new Pending(report, new CompletableFuture<>());
+        inFlight.incrementAndGet();
+        if (closed || !queue.offer(p)) {
+            inFlight.decrementAndGet();
+            throw new UnavailableException("event queue is " + (closed ? "closed" : "full (" + queue.size() + " of "
+                    + capacity + " queued)"), 1, null);
+        }
+        try {
+            return p.stored().get(REPORT_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new UnavailableException("interrupted while waiting for the report to be stored", 5, e);
+        } catch (ExecutionException e) {
+            throw new UnavailableException("storing the report failed: " + e.getCause().getMessage(), 5, e.getCause());
+        } catch (TimeoutException e) {
+            throw new UnavailableException("the report was not stored within " + REPORT_WAIT_MILLIS + " ms ("
+                    + queue.size() + " of " + capacity + " queued)", 5, e);
+        }
+    }
+
+    /** The strategy that offered a version to a device, best effort (see {@link OfferedStrategies}). */
+    public OfferedStrategies offers() {
+        return offers;
+    }
+
+    /** Events queued and not yet taken by the writer. */
+    public int depth() {
+        return queue.size();
+    }
+
+    public int capacity() {
+        return capacity;
+    }
+
+    /** Facts dropped since start (queue full, batch failed, or after close). Reports are refused, never dropped. */
+    public long dropped() {
+        return dropped.get();
+    }
+
+    /** Events committed since start, duplicates of stored reports included. */
+    public long written() {
+        return written.get();
+    }
+
+    /** Called on the writer thread after each batch with its duration in nanoseconds (for metrics). */
+    public void setBatchListener(LongConsumer listener) {
+        this.batchListener = listener == null ? nanos -> { } : listener;
+    }
+
+    /** Waits (up to 10 s) until everything queued so far is written or dropped (tests). */
+    public void flush() {
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (inFlight.get() > 0 && System.currentTimeMillis() < deadline) {
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private void run() {
+        List<Pending> batch = new ArrayList<>(MAX_BATCH);
+        while (!closed || !queue.isEmpty()) {
+            try {
+                Pending first = queue.poll(200, TimeUnit.MILLISECONDS);
+                if (first != null) {
+                    batch.add(first);
+                    queue.drainTo(batch, MAX_BATCH - 1);
+                    writeBatch(batch);
+                    batch.clear();
+                }
+                sweepIfDue();
+            } catch (InterruptedException e) {
+                if (closed) {
+                    break;
+                }
+            }
+        }
+        // Only reachable with events left after an interrupt during close: refuse them rather than leave waiters.
+        for (Pending p; (p = queue.poll()) != null; ) {
+            settleFailed(p, new IllegalStateException("event queue closed"));
+        }
+    }
+
+    private void writeBatch(List<Pending> batch) {
+        long start = System.nanoTime();
+        List<Event> events = new ArrayList<>(batch.size());
+        batch.forEach(p -> events.add(p.event()));
+        boolean[] inserted;
+        try (Connection c = db.dataSource().getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                inserted = writer.write(c, events);
+                c.commit();
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
+            }
+        } catch (SQLException | RuntimeException e) {
+            LOG.warn("writing {} events failed; their facts are dropped and their reports refused: {}",
+                    batch.size(), e.getMessage());
+            batch.forEach(p -> settleFailed(p, e));
+            batchListener.accept(System.nanoTime() - start);
+            return;
+        }
+        written.addAndGet(batch.size());
+        for (int i = 0; i < batch.size(); i++) {
+            Pending p = batch.get(i);
+            if (p.stored() != null) {
+                p.stored().complete(inserted[i]);
+            }
+            inFlight.decrementAndGet();
+        }
+        batchListener.accept(System.nanoTime() - start);
+    }
+
+    private void settleFailed(Pending p, Exception e) {
+        if (p.stored() != null) {
+            p.stored().completeExceptionally(e);
+        } else {
+            dropped.incrementAndGet();
+        }
+        inFlight.decrementAndGet();
+    }
+
+    /** Deletes raw events past the retention, in chunks so that queued batches are not held up for long. */
+    private void sweepIfDue() {
+        long now = clock.millis();
+        if (retentionMillis <= 0 || now - lastSweep < SWEEP_EVERY_MILLIS) {
+            return;
+        }
+        lastSweep = now;
+        long cutoff = now - retentionMillis;
+        try {
+            long total = 0;
+            int deleted;
+            do {
+                deleted = db.jdbi().withHandle(h -> h.createUpdate("DELETE FROM events WHERE id IN (SELECT id FROM "
+                        + "events WHERE received_at < :cutoff LIMIT " + SWEEP_CHUNK + ")").bind("cutoff", cutoff).execute());
+                total += deleted;
+            } while (deleted == SWEEP_CHUNK && !closed);
+            if (total > 0) {
+                LOG.info("deleted {} raw events older than the retention", total);
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("deleting expired events failed, will retry in an hour: {}", e.getMessage());
+        }
+    }
+
+    /** Refuses new events, writes everything queued (for at most 30 s) and stops the writer. */
+    @Override
+    public void close() {
+        closed = true;
+        try {
+            thread.join(30_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (thread.isAlive()) {
+            LOG.warn("event writer did not drain within 30 s; {} events were not written", queue.size());
+        }
+    }
+}
