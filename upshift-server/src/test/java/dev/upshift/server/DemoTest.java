@@ -35,6 +35,7 @@ class DemoTest {
                 System.setOut(original);
             }
             String printed = out.toString(StandardCharsets.UTF_8);
+            System.out.print(printed); // the comparison table, for the build log
             assertThat(exit).as(printed).isZero();
             assertThat(printed).contains("paused itself").contains("not offered 1.3").contains("all numbers agree");
 

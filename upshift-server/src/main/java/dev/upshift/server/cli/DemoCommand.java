@@ -90,7 +90,7 @@ final class DemoCommand extends ClientCommand {
         AtomicLong upgradeFailures = new AtomicLong();
         parallel(devices, i -> {
             JsonNode offer = check("demo-" + i, 1);
-            download(offer.at("/data/downloadUrl").asText());
+            download(offer.at("/data/urlPath").asText());
             report("demo-" + i, "app_upgrade_download", 1, 2, 0);
             int code = i % 50 == 49 ? 1004 : 0;
             if (code != 0) {
@@ -105,7 +105,7 @@ final class DemoCommand extends ClientCommand {
         out.println("version 1.3 to everyone (strategy " + s3 + "); the first " + early + " devices take it, 30% fail");
         parallel(early, i -> {
             JsonNode offer = check("demo-" + i, 2);
-            download(offer.at("/data/downloadUrl").asText());
+            download(offer.at("/data/urlPath").asText());
         });
         parallel(early, i -> report("demo-" + i, "app_upgrade_upgrade", 2, 3, i % 10 < 3 ? 1004 : 0));
 
@@ -187,6 +187,9 @@ final class DemoCommand extends ClientCommand {
     }
 
     private void download(String url) {
+        if (!url.startsWith("http")) {
+            throw new AdminClient.CliException("the offer carries no download URL: '" + url + "'");
+        }
         HttpResponse<byte[]> r = send(HttpRequest.newBuilder(URI.create(url)).GET().build(),
                 HttpResponse.BodyHandlers.ofByteArray());
         if (r.statusCode() != 200) {
