@@ -31,7 +31,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 @EnumSource(TestDatabase.class)
 class StrategyAdminTest {
     static final List<String> STRATEGY_FIELDS = List.of("id", "appKey", "versionId", "versionName", "name", "description",
-            "enabled", "offerable", "begin", "end", "upgradeType", "promptText", "targeting", "source", "channel", "percentage", "rollback",
+            "enabled", "offerable", "begin", "end", "upgradeType", "promptText", "targeting", "source", "channel", "percentage", "rollback", "health", "stages", "stage", "paused",
             "grayRules", "flowRules", "createdAt", "updatedAt");
 
     @Parameter
