@@ -1,0 +1,234 @@
+#!/usr/bin/env bash
+# Runs the Upshift benchmarks and writes docs/benchmarks.md (about 10 minutes on 2 cores).
+#
+#   upshift-bench/run.sh           # everything: load scenario against nginx and bare Javalin, then JMH
+#   upshift-bench/run.sh --smoke   # ~30-60 s: every step once with tiny durations; writes upshift-bench/target/smoke.md
+#
+# Needs: JDK 17+, Maven, wrk and nginx (Debian packages; installed with apt-get when run as root), curl.
+# Everything runs on loopback; every run has a fixed duration and a bounded request count.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+root=$(pwd)
+
+smoke=false
+[ "${1:-}" = "--smoke" ] && smoke=true
+if $smoke; then
+  dur=3; apps=40; versions=10; mib=2; corpus=40000; jmh_args=(-f 1 -wi 1 -i 1 -w 1s -r 1s SignatureBenchmark)
+  out_md=upshift-bench/target/smoke.md
+else
+  dur=10; apps=1000; versions=50; mib=50; corpus=600000; jmh_args=(-f 1 -wi 3 -i 3 -w 2s -r 2s -prof gc)
+  out_md=docs/benchmarks.md
+fi
+threads=2; conns=32; devices=100000
+
+need() { command -v "$1" >/dev/null 2>&1; }
+if ! need wrk || ! need nginx; then
+  if [ "$(id -u)" = 0 ] && need apt-get; then
+    apt-get update -qq && apt-get install -y -qq wrk nginx-light >/dev/null
+  else
+    echo "run.sh needs wrk and nginx (apt-get install wrk nginx-light)" >&2; exit 2
+  fi
+fi
+nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
+
+server_jar=upshift-server/target/upshift.jar
+bench_jar=upshift-bench/target/upshift-bench.jar
+if [ ! -f "$bench_jar" ] || [ -n "$(find upshift-*/src upshift-bench/corpus.lua -newer "$bench_jar" -type f 2>/dev/null | head -1)" ]; then
+  mvn -q -B -o -DskipTests package 2>/dev/null || mvn -q -B -DskipTests package
+fi
+
+work=$(mktemp -d /tmp/upshift-bench.XXXXXX)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+token=bench-admin-token-0123456789abcdef
+ms() { date +%s%3N; }
+wait_ready() { # url timeout_s
+  local deadline=$(( $(date +%s) + $2 ))
+  until curl -fs -o /dev/null "$1"; do
+    [ "$(date +%s)" -lt "$deadline" ] || { echo "not ready: $1" >&2; return 1; }
+    sleep 0.01
+  done
+}
+start_upshift() { # data_dir port -> pid in $upshift_pid
+  UPSHIFT_ADMIN_TOKEN=$token java -jar "$server_jar" serve --data-dir "$1" --port "$2" --host 127.0.0.1 \
+    > "$1.log" 2>&1 &
+  upshift_pid=$!; pids+=("$upshift_pid")
+}
+wrk_run() { # label args... ; prints requests/sec and keeps the full output in $work/<label>.txt
+  local label=$1; shift
+  wrk "$@" > "$work/$label.txt" 2>&1 || { cat "$work/$label.txt" >&2; return 1; }
+}
+rps() { awk '/^Requests\/sec/ {printf "%d", $2}' "$work/$1.txt"; }
+transfer() { awk '/^Transfer\/sec/ {print $2}' "$work/$1.txt"; }
+lat() { sed -n 's/^LAT //p' "$work/$1.txt"; }
+stat() { sed -n 's/^STAT //p' "$work/$1.txt"; }
+field() { echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
+us_ms() { awk -v u="$1" 'BEGIN { printf "%.2f", u / 1000 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.0f%%", 100 * a / b; else print "-" }'; }
+
+echo "== start-up with an empty catalog"
+port=$(free_port); t0=$(ms); start_upshift "$work/empty" "$port"
+wait_ready "http://127.0.0.1:$port/health/ready" 60; startup_ms=$(( $(ms) - t0 ))
+kill "$upshift_pid"; wait "$upshift_pid" 2>/dev/null || true
+
+echo "== Upshift with $apps apps x $versions versions"
+port=$(free_port); start_upshift "$work/data" "$port"; wait_ready "http://127.0.0.1:$port/health/ready" 60
+base="http://127.0.0.1:$port"
+java -cp "$bench_jar" dev.upshift.bench.load.Seed "$base" "$token" "$work/data" "$apps" "$versions" "$mib" "$work/seed.json"
+java -cp "$bench_jar" dev.upshift.bench.load.Probe "$work/seed.json" "$work/answer.json"
+jcmd "$upshift_pid" GC.run >/dev/null 2>&1 || true
+sleep 1
+rss_mb=$(awk '/^VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$upshift_pid/status")
+heap_mb=$(curl -fs "$base/metrics" | awk '/^jvm_memory_used_bytes\{.*area="heap"/ {s += $NF} END {printf "%.0f", s / 1048576}')
+max_heap_mb=$(java -XX:+PrintFlagsFinal -version 2>/dev/null | awk '/ MaxHeapSize / {printf "%.0f", $4 / 1048576}')
+
+echo "== baselines: nginx and bare Javalin serving the same answer"
+mkdir -p "$work/www"; cp "$work/answer.json" "$work/www/answer.json"
+download_url=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["downloadUrl"])' "$work/seed.json")
+curl -fs -o "$work/www/big.bin" "$download_url"
+nginx_port=$(free_port)
+cat > "$work/nginx.conf" <<EOF
+worker_processes 2;
+pid $work/nginx.pid;
+error_log $work/nginx-error.log warn;
+daemon on;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  sendfile on; tcp_nopush on; tcp_nodelay on;
+  keepalive_requests 10000000; keepalive_timeout 120s;
+  client_body_temp_path $work/nginx-body; proxy_temp_path $work/nginx-proxy; fastcgi_temp_path $work/nginx-fcgi;
+  uwsgi_temp_path $work/nginx-uwsgi; scgi_temp_path $work/nginx-scgi;
+  types { application/json json; application/octet-stream bin; }
+  server { listen 127.0.0.1:$nginx_port; root $work/www; }
+}
+EOF
+"$nginx_bin" -c "$work/nginx.conf" -p "$work"
+hello_port=$(free_port)
+java -cp "$bench_jar" dev.upshift.bench.load.BareHello "$hello_port" "$work/answer.json" > "$work/hello.log" 2>&1 &
+pids+=("$!"); wait_ready "http://127.0.0.1:$hello_port/x" 30
+
+echo "== saturation: wrk -t$threads -c$conns -d${dur}s"
+one_request() { # dir url: a one-request corpus per thread for wrk's script (GET, keep-alive)
+  mkdir -p "$1"; for t in $(seq 1 $threads); do
+    printf 'return { "GET %s HTTP/1.1\\r\\nHost: 127.0.0.1\\r\\nConnection: keep-alive\\r\\n\\r\\n" }\n' "$2" > "$1/part-$t.lua"; done
+}
+one_request "$work/c-static" /answer.json
+one_request "$work/c-hello" /v1/win/upgrade
+wrk_run nginx -t$threads -c$conns -d${dur}s -s upshift-bench/corpus.lua "http://127.0.0.1:$nginx_port" -- "$work/c-static"
+wrk_run hello -t$threads -c$conns -d${dur}s -s upshift-bench/corpus.lua "http://127.0.0.1:$hello_port" -- "$work/c-hello"
+java -cp "$bench_jar" dev.upshift.bench.load.Corpus "$work/seed.json" checks "$corpus" $threads $devices "$work/c-checks" >/dev/null
+wrk_run checks -t$threads -c$conns -d${dur}s -s upshift-bench/corpus.lua "$base" -- "$work/c-checks"
+java -cp "$bench_jar" dev.upshift.bench.load.Corpus "$work/seed.json" feeds 20000 $threads $devices "$work/c-feeds" >/dev/null
+wrk_run feeds -t$threads -c$conns -d${dur}s -s upshift-bench/corpus.lua "$base" -- "$work/c-feeds"
+java -cp "$bench_jar" dev.upshift.bench.load.Corpus "$work/seed.json" reports "$corpus" $threads $devices "$work/c-reports" >/dev/null
+wrk_run reports -t$threads -c$conns -d${dur}s -s upshift-bench/corpus.lua "$base" -- "$work/c-reports"
+sleep 2
+queue_after=$(curl -fs "$base/metrics" | awk '/^upshift_events_queue_depth / {printf "%d", $2}')
+
+echo "== latency at half the saturation rate of signed checks"
+half=$(( $(rps checks) / 2 )); [ "$half" -gt 0 ] || half=1
+pause=$(( conns * 1000 / half )); [ "$pause" -gt 0 ] || pause=1
+java -cp "$bench_jar" dev.upshift.bench.load.Corpus "$work/seed.json" checks "$corpus" $threads $devices "$work/c-checks2" >/dev/null
+wrk_run checks_fixed -t$threads -c$conns -d${dur}s -s upshift-bench/corpus.lua "$base" -- "$work/c-checks2" "$pause"
+wrk_run nginx_fixed -t$threads -c$conns -d${dur}s -s upshift-bench/corpus.lua "http://127.0.0.1:$nginx_port" -- "$work/c-static" "$pause"
+
+echo "== downloads of a ${mib} MiB file: wrk -t$threads -c8"
+wrk_run dl_nginx -t$threads -c8 -d${dur}s "http://127.0.0.1:$nginx_port/big.bin"
+wrk_run dl_upshift -t$threads -c8 -d${dur}s "$download_url"
+
+echo "== JMH micro-benchmarks"
+java -jar "$bench_jar" "${jmh_args[@]}" -rf json -rff "$work/jmh.json" > "$work/jmh.txt" 2>&1 || { tail -30 "$work/jmh.txt" >&2; exit 1; }
+jmh_table=$(python3 - "$work/jmh.json" <<'PY'
+import json, sys
+rows = json.load(open(sys.argv[1]))
+print("| benchmark | threads | score | unit | alloc (B/op) |")
+print("|---|---|---|---|---|")
+for r in rows:
+    sec = r.get("secondaryMetrics", {}).get("\u00b7gc.alloc.rate.norm", {}).get("score")
+    name = r["benchmark"].replace("dev.upshift.bench.micro.", "")
+    params = ", ".join(f"{k}={v}" for k, v in (r.get("params") or {}).items())
+    def num(x, fmt):
+        try:
+            return format(float(x), fmt)
+        except (TypeError, ValueError):
+            return "-"
+    pm = r["primaryMetric"]
+    print(f"| {name}{' (' + params + ')' if params else ''} | {r['threads']} | {num(pm['score'], '.1f')} "
+          f"± {num(pm['scoreError'], '.1f')} | {pm['scoreUnit']} | {num(sec, '.0f')} |")
+PY
+)
+
+checks_rps=$(rps checks); nginx_rps=$(rps nginx); hello_rps=$(rps hello)
+cf=$(lat checks_fixed); nf=$(lat nginx_fixed); cstat=$(stat checks_fixed)
+achieved=$(awk -v r="$(field requests "$cstat")" -v d="$(field duration_us "$cstat")" 'BEGIN { printf "%d", r / (d / 1e6) }')
+cpu=$(lscpu | sed -n 's/^Model name: *//p' | head -1)
+mem=$(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo)
+jdk=$(java -version 2>&1 | head -1)
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+
+mkdir -p "$(dirname "$out_md")"
+cat > "$out_md" <<EOF
+# Benchmarks
+
+Measured by \`upshift-bench/run.sh\` on $(date -u +%Y-%m-%d) at commit \`$commit\`$($smoke && echo " (**smoke run: tiny durations, numbers meaningless**)").
+Machine: $(nproc) cores ($cpu), $mem; client and server share it. $jdk, default GC and heap (max $max_heap_mb MiB).
+Everything runs on loopback; wrk $(wrk -v 2>&1 | head -1 | awk '{print $2}'), nginx $("$nginx_bin" -v 2>&1 | sed 's/.*nginx\///').
+
+## Update check throughput (\`wrk -t$threads -c$conns -d${dur}s\`)
+
+| what | requests/s | Upshift signed checks as a share of it |
+|---|---|---|
+| nginx, the same JSON answer as a static file, keep-alive | $nginx_rps | $(ratio "$checks_rps" "$nginx_rps") |
+| bare Javalin on Upshift's stack, the same bytes, no work | $hello_rps | $(ratio "$checks_rps" "$hello_rps") |
+| **Upshift, signed \`POST /v1/<kind>/upgrade\`** (signature, durable nonce, catalog, rollout decision, check events) | **$checks_rps** | |
+| Upshift, Tauri and electron feeds (\`X-AccessKey\`, no signature) | $(rps feeds) | |
+| Upshift, signed \`POST /v1/app/report\` to SQLite (acknowledged after commit) | $(rps reports) | |
+
+Non-2xx answers: checks $(field non2xx "$(stat checks)"), feeds $(field non2xx "$(stat feeds)"), reports $(field non2xx "$(stat reports)"). Event queue depth
+after the report run: ${queue_after:-?} (no backlog growth when it is near 0).
+
+Corpus: $corpus pre-signed requests per run over $apps apps ($versions versions each, kinds win, apk, mac, lnx, file;
+tauri and electron for the feeds) and $devices device keys, a unique nonce per request (\`Corpus.java\`, \`corpus.lua\`).
+
+## Latency at a fixed rate (half the signed-check saturation rate)
+
+| server | target rate | achieved | p50 | p99 | p99.9 | max |
+|---|---|---|---|---|---|---|
+| Upshift signed checks | $half/s | $achieved/s | $(us_ms "$(field p50 "$cf")") ms | $(us_ms "$(field p99 "$cf")") ms | $(us_ms "$(field p999 "$cf")") ms | $(us_ms "$(field max "$cf")") ms |
+| nginx static | $half/s | | $(us_ms "$(field p50 "$nf")") ms | $(us_ms "$(field p99 "$nf")") ms | $(us_ms "$(field p999 "$nf")") ms | $(us_ms "$(field max "$nf")") ms |
+
+The rate is held by a per-connection pause of $pause ms in \`corpus.lua\` (wrk has no rate option; wrk2 is not in
+Debian), so latencies are not corrected for coordinated omission.
+
+## Downloads of a $mib MiB file (\`wrk -t$threads -c8 -d${dur}s\`)
+
+| server | transfer/s |
+|---|---|
+| nginx (sendfile) | $(transfer dl_nginx) |
+| Upshift \`/v1/win/download\` | $(transfer dl_upshift) |
+
+## Memory and start-up
+
+| what | value |
+|---|---|
+| start-up to \`/health/ready\` with an empty catalog | $startup_ms ms |
+| RSS with $apps apps x $versions versions loaded, after a full GC | $rss_mb MiB |
+| heap used, same state | $heap_mb MiB |
+
+## JMH micro-benchmarks (\`java -jar upshift-bench/target/upshift-bench.jar ${jmh_args[*]}\`)
+
+$jmh_table
+
+## How to reproduce
+
+\`\`\`bash
+upshift-bench/run.sh            # this page
+upshift-bench/run.sh --smoke    # the 30-second check that the harness works (run by .ci/run)
+\`\`\`
+EOF
+echo "wrote $out_md"
+cat "$out_md"
