@@ -117,7 +117,11 @@ public final class UpshiftServer implements AutoCloseable {
             catalog.refresh();
             ArtifactStore artifacts = ArtifactStores.open(config, true);
             downloads = new DownloadCounter(db, metrics);
-            DurableNonceStore durableNonces = new DurableNonceStore(db, clock, metrics);
+            // SQLite: nonces live in their own file so a signed request never waits for another writer's lock.
+            DurableNonceStore durableNonces = db.dialect() == Database.Dialect.SQLITE
+                    ? DurableNonceStore.withOwnDatabase(Database.openNonceDatabase(config.dataDir().resolve("nonces.db")),
+                    clock, metrics)
+                    : new DurableNonceStore(db, clock, metrics);
             nonces = durableNonces;
             events = new EventQueue(db, clock, config.events().reportZone(), config.events().retentionDays());
             downloads.onCount(new DownloadFacts(catalog, events, clock));
@@ -244,6 +248,11 @@ public final class UpshiftServer implements AutoCloseable {
     }
 
     /** The database, for tests that take it away under a running server. */
+    /** The database nonces are written to (for tests that take it away under a running server). */
+    Database nonceDatabase() {
+        return ((DurableNonceStore) nonces).database();
+    }
+
     Database database() {
         return db;
     }

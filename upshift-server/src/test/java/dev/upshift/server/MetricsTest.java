@@ -196,6 +196,7 @@ class MetricsTest {
         assertThat(up.get("checks").get("catalog").asText()).isEqualTo("up");
 
         server.server().database().close(); // the database goes away under the running server
+        server.server().nonceDatabase().close(); // and with SQLite, the nonce file's pool too
 
         long deadline = System.currentTimeMillis() + 5_000;
         HttpResponse<String> down = get("/health/ready", null);

@@ -50,6 +50,7 @@ public final class DurableNonceStore implements NonceStore {
     private static final long WAIT_MILLIS = 5_000;
 
     private final Database db;
+    private final boolean ownsDatabase;
     private final Clock clock;
     private final Metrics metrics;
     private final Cache<String, Boolean> recent;
@@ -62,7 +63,22 @@ public final class DurableNonceStore implements NonceStore {
     }
 
     public DurableNonceStore(Database db, Clock clock, Metrics metrics) {
+        this(db, false, clock, metrics);
+    }
+
+    /** The database the nonces are written to (the main one, or SQLite's nonce file). */
+    public Database database() {
+        return db;
+    }
+
+    /** A store on a database of its own (SQLite's nonce file), which {@link #close()} closes. */
+    public static DurableNonceStore withOwnDatabase(Database db, Clock clock, Metrics metrics) {
+        return new DurableNonceStore(db, true, clock, metrics);
+    }
+
+    private DurableNonceStore(Database db, boolean ownsDatabase, Clock clock, Metrics metrics) {
         this.db = db;
+        this.ownsDatabase = ownsDatabase;
         this.clock = clock;
         this.metrics = metrics;
         this.recent = Caffeine.newBuilder()
@@ -192,6 +208,9 @@ public final class DurableNonceStore implements NonceStore {
             writer.join(10_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        if (ownsDatabase) {
+            db.close();
         }
     }
 }

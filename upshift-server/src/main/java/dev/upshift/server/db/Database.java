@@ -32,9 +32,30 @@ public final class Database implements AutoCloseable {
     }
 
     public static Database open(String url, String user, String password) {
+        return open(url, user, password, "upshift-db");
+    }
+
+    /**
+     * SQLite only: the nonce database, a second file beside the main one. SQLite has one writer per file; with the
+     * nonces in the main file, every signed request waited for the event writer's transaction (and SQLite's
+     * sleeping busy handler) before its nonce could commit. Migrated from {@code db/nonce-migration}.
+     */
+    public static Database openNonceDatabase(java.nio.file.Path file) {
+        Database d = open("jdbc:sqlite:" + file, null, null, "upshift-nonces");
+        try {
+            Flyway.configure().dataSource(d.dataSource).locations("classpath:db/nonce-migration")
+                    .validateMigrationNaming(true).ignoreMigrationPatterns(new String[0]).load().migrate();
+        } catch (FlywayException e) {
+            d.close();
+            throw new IllegalStateException("Nonce database migration failed (" + file + "): " + e.getMessage(), e);
+        }
+        return d;
+    }
+
+    private static Database open(String url, String user, String password, String poolName) {
         Dialect dialect = url.startsWith("jdbc:sqlite:") ? Dialect.SQLITE : Dialect.POSTGRESQL;
         HikariConfig hc = new HikariConfig();
-        hc.setPoolName("upshift-db");
+        hc.setPoolName(poolName);
         hc.setJdbcUrl(url);
         if (dialect == Dialect.SQLITE) {
             hc.setMaximumPoolSize(4);
