@@ -22,9 +22,9 @@ fi
 threads=2; conns=32; devices=100000
 
 need() { command -v "$1" >/dev/null 2>&1; }
-if ! need wrk || ! need nginx; then
+if ! need wrk || ! need nginx || ! need curl; then
   if [ "$(id -u)" = 0 ] && need apt-get; then
-    apt-get update -qq && apt-get install -y -qq wrk nginx-light >/dev/null
+    apt-get update -qq && apt-get install -y -qq wrk nginx-light curl >/dev/null
   else
     echo "run.sh needs wrk and nginx (apt-get install wrk nginx-light)" >&2; exit 2
   fi
@@ -38,6 +38,7 @@ if [ ! -f "$bench_jar" ] || [ -n "$(find upshift-*/src upshift-bench/corpus.lua 
 fi
 
 work=$(mktemp -d /tmp/upshift-bench.XXXXXX)
+chmod 755 "$work" # nginx workers run as an unprivileged user and must read www/
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true; rm -rf "$work"; }
@@ -67,6 +68,8 @@ lat() { sed -n 's/^LAT //p' "$work/$1.txt"; }
 stat() { sed -n 's/^STAT //p' "$work/$1.txt"; }
 field() { echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
 us_ms() { awk -v u="$1" 'BEGIN { printf "%.2f", u / 1000 }'; }
+pct() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%d", 100 * a / b; else print 0 }'; }
+verdict() { awk -v a="$1" -v op="$2" -v b="$3" 'BEGIN { ok = (op == "<" ? a < b : a >= b); print ok ? "met" : "**missed**" }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.0f%%", 100 * a / b; else print "-" }'; }
 
 echo "== start-up with an empty catalog"
@@ -118,8 +121,12 @@ one_request() { # dir url: a one-request corpus per thread for wrk's script (GET
 }
 one_request "$work/c-static" /answer.json
 one_request "$work/c-hello" /v1/win/upgrade
+warm=$(( dur / 2 )); [ "$warm" -gt 0 ] || warm=1 # the JVMs get a throw-away run first, so the JIT has compiled the path
 wrk_run nginx -t$threads -c$conns -d${dur}s -s upshift-bench/corpus.lua "http://127.0.0.1:$nginx_port" -- "$work/c-static"
+wrk_run hello_warmup -t$threads -c$conns -d${warm}s -s upshift-bench/corpus.lua "http://127.0.0.1:$hello_port" -- "$work/c-hello"
 wrk_run hello -t$threads -c$conns -d${dur}s -s upshift-bench/corpus.lua "http://127.0.0.1:$hello_port" -- "$work/c-hello"
+java -cp "$bench_jar" dev.upshift.bench.load.Corpus "$work/seed.json" checks $(( corpus / 2 )) $threads $devices "$work/c-warm" >/dev/null
+wrk_run checks_warmup -t$threads -c$conns -d${warm}s -s upshift-bench/corpus.lua "$base" -- "$work/c-warm"
 java -cp "$bench_jar" dev.upshift.bench.load.Corpus "$work/seed.json" checks "$corpus" $threads $devices "$work/c-checks" >/dev/null
 wrk_run checks -t$threads -c$conns -d${dur}s -s upshift-bench/corpus.lua "$base" -- "$work/c-checks"
 java -cp "$bench_jar" dev.upshift.bench.load.Corpus "$work/seed.json" feeds 20000 $threads $devices "$work/c-feeds" >/dev/null
@@ -148,7 +155,7 @@ rows = json.load(open(sys.argv[1]))
 print("| benchmark | threads | score | unit | alloc (B/op) |")
 print("|---|---|---|---|---|")
 for r in rows:
-    sec = r.get("secondaryMetrics", {}).get("\u00b7gc.alloc.rate.norm", {}).get("score")
+    sec = next((m.get("score") for k, m in r.get("secondaryMetrics", {}).items() if k.endswith("gc.alloc.rate.norm")), None)
     name = r["benchmark"].replace("dev.upshift.bench.micro.", "")
     params = ", ".join(f"{k}={v}" for k, v in (r.get("params") or {}).items())
     def num(x, fmt):
@@ -188,7 +195,7 @@ Everything runs on loopback; wrk $(wrk -v 2>&1 | head -1 | awk '{print $2}'), ng
 | Upshift, Tauri and electron feeds (\`X-AccessKey\`, no signature) | $(rps feeds) | |
 | Upshift, signed \`POST /v1/app/report\` to SQLite (acknowledged after commit) | $(rps reports) | |
 
-Non-2xx answers: checks $(field non2xx "$(stat checks)"), feeds $(field non2xx "$(stat feeds)"), reports $(field non2xx "$(stat reports)"). Event queue depth
+Non-2xx answers: nginx $(field non2xx "$(stat nginx)"), bare Javalin $(field non2xx "$(stat hello)"), checks $(field non2xx "$(stat checks)"), feeds $(field non2xx "$(stat feeds)"), reports $(field non2xx "$(stat reports)"). Event queue depth
 after the report run: ${queue_after:-?} (no backlog growth when it is near 0).
 
 Corpus: $corpus pre-signed requests per run over $apps apps ($versions versions each, kinds win, apk, mac, lnx, file;
@@ -201,7 +208,7 @@ tauri and electron for the feeds) and $devices device keys, a unique nonce per r
 | Upshift signed checks | $half/s | $achieved/s | $(us_ms "$(field p50 "$cf")") ms | $(us_ms "$(field p99 "$cf")") ms | $(us_ms "$(field p999 "$cf")") ms | $(us_ms "$(field max "$cf")") ms |
 | nginx static | $half/s | | $(us_ms "$(field p50 "$nf")") ms | $(us_ms "$(field p99 "$nf")") ms | $(us_ms "$(field p999 "$nf")") ms | $(us_ms "$(field max "$nf")") ms |
 
-The rate is held by a per-connection pause of $pause ms in \`corpus.lua\` (wrk has no rate option; wrk2 is not in
+Each Java server first gets a ${warm}-second run that is not counted, so the JIT has compiled the path. The rate is held by a per-connection pause of $pause ms in \`corpus.lua\` (wrk has no rate option; wrk2 is not in
 Debian), so latencies are not corrected for coordinated omission.
 
 ## Downloads of a $mib MiB file (\`wrk -t$threads -c8 -d${dur}s\`)
@@ -222,6 +229,20 @@ Debian), so latencies are not corrected for coordinated omission.
 ## JMH micro-benchmarks (\`java -jar upshift-bench/target/upshift-bench.jar ${jmh_args[*]}\`)
 
 $jmh_table
+
+## Goals
+
+| goal | measured | |
+|---|---|---|
+| signed checks >= 80% of nginx static | $(ratio "$checks_rps" "$nginx_rps") | $(verdict "$(pct "$checks_rps" "$nginx_rps")" ">=" 80) |
+| signed checks >= 90% of bare Javalin | $(ratio "$checks_rps" "$hello_rps") | $(verdict "$(pct "$checks_rps" "$hello_rps")" ">=" 90) |
+| p99 < 5 ms at half the saturation rate | $(us_ms "$(field p99 "$cf")") ms | $(verdict "$(us_ms "$(field p99 "$cf")")" "<" 5) |
+| start-up < 2 s with an empty catalog | $startup_ms ms | $(verdict "$startup_ms" "<" 2000) |
+| heap < 256 MiB with 1 000 apps x 50 versions | $heap_mb MiB | $(verdict "$heap_mb" "<" 256) |
+| >= 20 000 reports/s to SQLite without backlog | $(rps reports)/s, queue ${queue_after:-?} after | $(verdict "$(rps reports)" ">=" 20000) |
+| downloads near nginx | $(transfer dl_upshift) vs $(transfer dl_nginx) | see below |
+
+$(cat upshift-bench/analysis.md)
 
 ## How to reproduce
 
