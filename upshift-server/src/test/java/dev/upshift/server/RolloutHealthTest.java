@@ -138,6 +138,15 @@ class RolloutHealthTest {
         assertThat(runHealth()).singleElement().asString().contains("advanced to stage 2");
         assertThat(strategyJson(id).get("percentage").asText()).isEqualTo("100");
         assertThat(runHealth()).as("the last stage stays").isEmpty();
+        HttpResponse<String> manual = server.admin("PATCH", "/api/admin/v1/apps/" + app + "/strategies/" + id,
+                "{\"percentage\":20}");
+        assertThat(manual.statusCode()).isEqualTo(400);
+        assertThat(manual.body()).contains("follows the current stage");
+        JsonNode unstaged = server.adminOk("PATCH", "/api/admin/v1/apps/" + app + "/strategies/" + id,
+                "{\"stages\":[]}", 200);
+        assertThat(unstaged.get("stage").isNull()).isTrue();
+        assertThat(server.adminOk("PATCH", "/api/admin/v1/apps/" + app + "/strategies/" + id,
+                "{\"percentage\":20}", 200).get("percentage").asText()).isEqualTo("20");
         assertThat(server.adminOk("GET", "/api/admin/v1/audit-log?action=strategy.stage_advance", null, 200)
                 .get("items")).hasSize(2);
     }

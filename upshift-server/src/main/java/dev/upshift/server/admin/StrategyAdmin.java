@@ -336,6 +336,10 @@ public final class StrategyAdmin {
             stageStartedAt = stages.isEmpty() ? null : clock.millis();
         }
         if (!stages.isEmpty()) {
+            if (in.has("percentage")) {
+                throw AdminApiException.invalid("This strategy has stages, so its percentage follows the current "
+                        + "stage; send \"stages\": [] to remove them before setting 'percentage'.");
+            }
             percentage = stages.get(Math.min(stageIndex, stages.size() - 1)).percentage();
         }
 
