@@ -5,8 +5,16 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.function.LongFunction;
 
-/** Reads a request body into memory up to a cap, refusing larger bodies before and while reading. */
+/**
+ * Reads a request body into memory up to a cap, refusing larger bodies before and while reading.
+ *
+ * <p>A refused body of moderate size (up to {@link #DRAIN_LIMIT}) is read and discarded before the answer: a server
+ * that closes a connection with unread bytes in it makes the kernel send a reset, and a client that is still
+ * sending then sees "connection reset" instead of the 413 explaining what went wrong. Larger bodies are not read.
+ */
 public final class BodyReader {
+    static final long DRAIN_LIMIT = 1024 * 1024;
+
     private BodyReader() {
     }
 
@@ -22,16 +30,35 @@ public final class BodyReader {
     public static byte[] read(Context ctx, long max, LongFunction<RuntimeException> tooLarge) {
         long declared = ctx.req().getContentLengthLong();
         if (declared > max) {
+            if (declared <= DRAIN_LIMIT) {
+                drain(ctx);
+            }
             throw tooLarge.apply(max);
         }
         try (InputStream in = ctx.req().getInputStream()) {
             byte[] bytes = in.readNBytes((int) Math.min(max + 1, Integer.MAX_VALUE - 8));
             if (bytes.length > max) {
+                drain(ctx);
                 throw tooLarge.apply(max);
             }
             return bytes;
         } catch (IOException e) {
             throw new IncompleteBodyException(e);
+        }
+    }
+
+    /** Reads and discards what is left of the body, at most {@link #DRAIN_LIMIT} bytes; errors do not matter here. */
+    private static void drain(Context ctx) {
+        try {
+            InputStream in = ctx.req().getInputStream();
+            byte[] buf = new byte[16 * 1024];
+            long left = DRAIN_LIMIT;
+            int n;
+            while (left > 0 && (n = in.read(buf, 0, (int) Math.min(buf.length, left))) > 0) {
+                left -= n;
+            }
+        } catch (IOException | RuntimeException ignored) {
+            // the answer is the 413 either way
         }
     }
 }
