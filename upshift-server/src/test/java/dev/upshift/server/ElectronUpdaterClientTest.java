@@ -11,9 +11,7 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -144,14 +142,11 @@ class ElectronUpdaterClientTest {
         return new Release(id, file);
     }
 
-    static String base64Sha512(byte[] bytes) throws Exception {
-        return Base64.getEncoder().encodeToString(MessageDigest.getInstance("SHA-512").digest(bytes));
-    }
 
     @Test
     void electronUpdaterPicksTheNewVersionFromLatestYmlAndVerifiesItsSha512() throws Exception {
         Release release = publish("windows", "x64", "App-Setup-1.1.0.exe", 11);
-        String expectedSha512 = base64Sha512(release.file());
+        String expectedSha512 = TestData.sha512Base64(release.file());
         String feed = feedUrl("1.0.0", "win32", "x64");
 
         NodeRun run = check(feed, key.accessKey());
@@ -237,7 +232,7 @@ class ElectronUpdaterClientTest {
         assertThat(r.get("files")).hasSize(1);
         assertThat(URI.create(r.get("files").get(0).get("url").asText()).getRawPath())
                 .isEqualTo("/v1/electron/files/" + release.versionId() + "/update/" + fileName);
-        assertThat(r.get("files").get(0).get("sha512").asText()).isEqualTo(base64Sha512(release.file()));
+        assertThat(r.get("files").get(0).get("sha512").asText()).isEqualTo(TestData.sha512Base64(release.file()));
         assertThat(r.get("downloads").get(0).get("libraryVerified").asBoolean()).isTrue();
         assertThat(r.get("downloads").get(0).get("verified").asBoolean()).isTrue();
     }
@@ -254,8 +249,8 @@ class ElectronUpdaterClientTest {
         Files.write(dist.resolve("Desk Setup 1.2.0.exe"), installer);
         Files.writeString(dist.resolve("Desk Setup 1.2.0.exe.blockmap"), "{\"version\":\"2\",\"files\":[]}");
         Files.writeString(dist.resolve("latest.yml"), "version: 1.2.0\nfiles:\n  - url: Desk-Setup-1.2.0.exe\n"
-                .replace("Desk-Setup-1.2.0.exe", "Desk Setup 1.2.0.exe") + "    sha512: " + base64Sha512(installer)
-                + "\n    size: " + installer.length + "\npath: Desk Setup 1.2.0.exe\nsha512: " + base64Sha512(installer)
+                .replace("Desk-Setup-1.2.0.exe", "Desk Setup 1.2.0.exe") + "    sha512: " + TestData.sha512Base64(installer)
+                + "\n    size: " + installer.length + "\npath: Desk Setup 1.2.0.exe\nsha512: " + TestData.sha512Base64(installer)
                 + "\nreleaseDate: '2026-11-20T10:00:00.000Z'\n");
         Files.writeString(dist.resolve("builder-debug.yml"), "x: 1\n");
 
@@ -271,6 +266,6 @@ class ElectronUpdaterClientTest {
         assertThat(r.get("version").asText()).isEqualTo("1.2.0");
         JsonNode download = r.get("downloads").get(0);
         assertThat(download.get("libraryVerified").asBoolean()).as(download.toString()).isTrue();
-        assertThat(download.get("sha512").asText()).isEqualTo(base64Sha512(installer));
+        assertThat(download.get("sha512").asText()).isEqualTo(TestData.sha512Base64(installer));
     }
 }

@@ -14,7 +14,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.util.Base64;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -90,9 +89,6 @@ class PublishTest {
                 + (bundle == null ? "" : "&bundle_type=" + bundle))).header("X-AccessKey", key.accessKey()).build());
     }
 
-    static String sha512Base64(byte[] b) throws Exception {
-        return Base64.getEncoder().encodeToString(MessageDigest.getInstance("SHA-512").digest(b));
-    }
 
     long blobCount() throws IOException {
         Path root = dir.resolve("data/artifacts/sha256");
@@ -288,9 +284,9 @@ class PublishTest {
         assertThat(adminUpload(app, "Eapp-1.3.0-arm64-mac.zip", arm).statusCode()).isEqualTo(201);
         assertThat(adminUpload(app, "Eapp-1.3.0-arm64-mac.zip.blockmap", armMap).statusCode()).isEqualTo(201);
         String yml = "version: 1.3.0\nfiles:\n"
-                + "  - url: Eapp-1.3.0-mac.zip\n    sha512: " + sha512Base64(x64) + "\n    size: 50000\n"
-                + "  - url: Eapp-1.3.0-arm64-mac.zip\n    sha512: " + sha512Base64(arm) + "\n    size: 60000\n"
-                + "path: Eapp-1.3.0-mac.zip\nsha512: " + sha512Base64(x64) + "\nreleaseDate: '2026-11-20T10:00:00.000Z'\n"
+                + "  - url: Eapp-1.3.0-mac.zip\n    sha512: " + TestData.sha512Base64(x64) + "\n    size: 50000\n"
+                + "  - url: Eapp-1.3.0-arm64-mac.zip\n    sha512: " + TestData.sha512Base64(arm) + "\n    size: 60000\n"
+                + "path: Eapp-1.3.0-mac.zip\nsha512: " + TestData.sha512Base64(x64) + "\nreleaseDate: '2026-11-20T10:00:00.000Z'\n"
                 + "releaseNotes: Faster start\n";
         HttpResponse<String> r = adminRelease(app, "manifest=latest-mac.yml&percentage=100", yml);
         assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
@@ -326,7 +322,7 @@ class PublishTest {
         String app = server.createApp("electron", "Eapp");
         byte[] exe = bytes(20_000, 9);
         adminUpload(app, "Eapp Setup 1.0.0.exe", exe);
-        String wrong = sha512Base64(bytes(20_000, 10));
+        String wrong = TestData.sha512Base64(bytes(20_000, 10));
         String yml = "version: 1.0.0\nfiles:\n  - url: Eapp Setup 1.0.0.exe\n    sha512: " + wrong
                 + "\n    size: 20000\npath: Eapp Setup 1.0.0.exe\nsha512: " + wrong + "\nreleaseDate: '2026-11-20T10:00:00.000Z'\n";
         HttpResponse<String> r = adminRelease(app, "manifest=latest.yml", yml);

@@ -8,9 +8,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -82,9 +80,6 @@ class StaticFeedsElectronUpdaterTest {
         return file;
     }
 
-    static String base64Sha512(byte[] b) throws Exception {
-        return Base64.getEncoder().encodeToString(MessageDigest.getInstance("SHA-512").digest(b));
-    }
 
     @Test
     void electronUpdaterResolvesTheStaticFeedAndVerifiesTheDownload() throws Exception {
@@ -99,7 +94,7 @@ class StaticFeedsElectronUpdaterTest {
         assertThat(r.get("isUpdateAvailable").asBoolean()).as(run.toString()).isTrue();
         assertThat(r.get("version").asText()).isEqualTo("1.1.0");
         assertThat(r.get("files")).hasSize(1);
-        assertThat(r.get("files").get(0).get("sha512").asText()).isEqualTo(base64Sha512(setup));
+        assertThat(r.get("files").get(0).get("sha512").asText()).isEqualTo(TestData.sha512Base64(setup));
         assertThat(URI.create(r.get("files").get(0).get("url").asText()).getRawPath()).endsWith("/Stat-Setup-1.1.0.exe");
         assertThat(r.get("downloads").get(0).get("libraryVerified").asBoolean()).as(run.toString()).isTrue();
         assertThat(r.get("downloads").get(0).get("verified").asBoolean()).isTrue();
@@ -118,7 +113,7 @@ class StaticFeedsElectronUpdaterTest {
         assertThat(r.get("channelFile").asText()).isEqualTo("beta-linux-arm64.yml");
         assertThat(r.get("isUpdateAvailable").asBoolean()).as(run.toString()).isTrue();
         assertThat(r.get("version").asText()).isEqualTo("1.2.0-beta.1");
-        assertThat(r.get("files").get(0).get("sha512").asText()).isEqualTo(base64Sha512(beta));
+        assertThat(r.get("files").get(0).get("sha512").asText()).isEqualTo(TestData.sha512Base64(beta));
         assertThat(r.get("downloads").get(0).get("libraryVerified").asBoolean()).as(run.toString()).isTrue();
     }
 

@@ -19,7 +19,6 @@ import java.time.OffsetDateTime;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
@@ -127,9 +126,6 @@ class StaticFeedsTest {
         return HexFormat.of().formatHex(MessageDigest.getInstance(algorithm).digest(b));
     }
 
-    private static String base64Sha512(byte[] b) throws Exception {
-        return Base64.getEncoder().encodeToString(MessageDigest.getInstance("SHA-512").digest(b));
-    }
 
     private static void error404(HttpResponse<String> r) {
         assertThat(r.statusCode()).as(r.body()).isEqualTo(404);
@@ -231,7 +227,7 @@ class StaticFeedsTest {
         assertThat(fieldNames(f)).containsExactly("url", "sha512", "size");
         assertThat(URI.create(f.get("url").asText()).getRawPath()).isEqualTo("/v1/files/" + app + "/" + win
                 + "/install/Eapp-Setup-1.1.0.exe");
-        assertThat(f.get("sha512").asText()).isEqualTo(base64Sha512(setup)).hasSize(88);
+        assertThat(f.get("sha512").asText()).isEqualTo(TestData.sha512Base64(setup)).hasSize(88);
         assertThat(f.get("size").asLong()).isEqualTo(setup.length);
         assertThat(w.get("path").asText()).isEqualTo(f.get("url").asText());
         assertThat(w.get("sha512").asText()).isEqualTo(f.get("sha512").asText());
@@ -249,7 +245,7 @@ class StaticFeedsTest {
         assertThat(armUrl).contains("arm64").endsWith("/Eapp-1.1.0-apple.zip");
         assertThat(download(x64Url)).isEqualTo(zipX64);
         assertThat(download(armUrl)).isEqualTo(zipArm);
-        assertThat(mac.get("files").get(1).get("sha512").asText()).isEqualTo(base64Sha512(zipArm));
+        assertThat(mac.get("files").get(1).get("sha512").asText()).isEqualTo(TestData.sha512Base64(zipArm));
         assertThat(mac.get("stagingPercentage").asDouble()).isEqualTo(12.5);
         assertThat(mac.has("minimumSystemVersion")).isFalse();
 

@@ -36,6 +36,15 @@ final class TestData {
     }
 
     /** {@code n} pseudo-random bytes, the same for the same seed. */
+    /** SHA-512 of {@code b} in base64, as electron-builder writes it into latest.yml: computed here, not by Upshift. */
+    static String sha512Base64(byte[] b) {
+        try {
+            return java.util.Base64.getEncoder().encodeToString(java.security.MessageDigest.getInstance("SHA-512").digest(b));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     static byte[] bytes(int n, long seed) {
         byte[] b = new byte[n];
         new Random(seed).nextBytes(b);

@@ -111,7 +111,8 @@ public final class AdminApi {
         Json.respond(ctx, 200, Map.of("items", items));
     }
 
-    private static long queryLong(Context ctx, String name, long fallback, long min, long max) {
+    /** An integer query parameter within [min, max], or {@code fallback} when absent; 400 with the bounds otherwise. */
+    static long queryLong(Context ctx, String name, long fallback, long min, long max) {
         String v = ctx.queryParam(name);
         if (v == null || v.isEmpty()) {
             return fallback;

@@ -79,18 +79,7 @@ public final class ReleaseAdmin {
 
     private static Integer intParam(Context ctx, String name, int min, int max) {
         String v = ctx.queryParam(name);
-        if (v == null || v.isEmpty()) {
-            return null;
-        }
-        try {
-            int n = Integer.parseInt(v);
-            if (n >= min && n <= max) {
-                return n;
-            }
-        } catch (NumberFormatException ignored) {
-            // fall through
-        }
-        throw AdminApiException.invalid("Query '" + name + "' must be a whole number from " + min + " to " + max + ".");
+        return v == null || v.isEmpty() ? null : (int) AdminApi.queryLong(ctx, name, 0, min, max);
     }
 
     public static Map<String, Object> render(ReleasePublisher.Published p) {

@@ -17,7 +17,6 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 
@@ -160,7 +159,7 @@ public final class FileResponder {
 
     private static void digestHeaders(Context ctx, VersionFile file) {
         ctx.header("X-Checksum-Sha256", file.sha256());
-        ctx.header("Digest", "sha-256=" + Base64.getEncoder().encodeToString(HexFormat.of().parseHex(file.sha256())));
+        ctx.header("Digest", "sha-256=" + StoredBlob.base64OfHex(file.sha256()));
     }
 
     private static void copy(FileChannel ch, long start, long length, WritableByteChannel target, Path path)

@@ -51,31 +51,17 @@ public final class LocalArtifactStore implements ArtifactStore {
 
     @Override
     public Staged stage(InputStream in, long maxBytes) throws IOException {
-        StagingArea.Received r = staging.receive(in, maxBytes);
-        return new LocalStaged(r.file(), r.blob());
+        return new LocalStaged(staging.receive(in, maxBytes));
     }
 
-    private final class LocalStaged implements Staged {
-        private final Path temp;
-        private final StoredBlob blob;
-
-        LocalStaged(Path temp, StoredBlob blob) {
-            this.temp = temp;
-            this.blob = blob;
-        }
-
-        @Override
-        public StoredBlob blob() {
-            return blob;
-        }
-
-        @Override
-        public InputStream open() throws IOException {
-            return java.nio.file.Files.newInputStream(temp);
+    private final class LocalStaged extends StagedFile {
+        LocalStaged(StagingArea.Received received) {
+            super(received);
         }
 
         @Override
         public void commit() throws IOException {
+            StoredBlob blob = blob();
             Path target = pathOf(blob.sha256());
             if (Files.exists(target) && Files.size(target) == blob.size()) {
                 // Identical bytes already stored; the temp copy is discarded on close. Touch the blob so garbage
@@ -93,11 +79,6 @@ public final class LocalArtifactStore implements ArtifactStore {
                         + "rename: " + root, e);
             }
             fsyncDirectory(target.getParent());
-        }
-
-        @Override
-        public void close() throws IOException {
-            Files.deleteIfExists(temp); // after a commit by rename the temp path no longer exists
         }
     }
 

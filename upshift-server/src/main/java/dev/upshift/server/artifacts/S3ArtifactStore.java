@@ -16,7 +16,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
@@ -170,31 +169,17 @@ public final class S3ArtifactStore implements ArtifactStore, AutoCloseable {
 
     @Override
     public Staged stage(InputStream in, long maxBytes) throws IOException {
-        StagingArea.Received r = staging.receive(in, maxBytes);
-        return new S3Staged(r.file(), r.blob());
+        return new S3Staged(staging.receive(in, maxBytes));
     }
 
-    private final class S3Staged implements Staged {
-        private final Path temp;
-        private final StoredBlob blob;
-
-        S3Staged(Path temp, StoredBlob blob) {
-            this.temp = temp;
-            this.blob = blob;
-        }
-
-        @Override
-        public StoredBlob blob() {
-            return blob;
-        }
-
-        @Override
-        public InputStream open() throws IOException {
-            return java.nio.file.Files.newInputStream(temp);
+    private final class S3Staged extends StagedFile {
+        S3Staged(StagingArea.Received received) {
+            super(received);
         }
 
         @Override
         public void commit() throws IOException {
+            StoredBlob blob = blob();
             String key = ArtifactStore.key(blob.sha256());
             try {
                 Optional<HeadObjectResponse> existing = head(key);
@@ -212,17 +197,12 @@ public final class S3ArtifactStore implements ArtifactStore, AutoCloseable {
                 throw new IOException("uploading " + key + " to s3://" + bucket + " failed: " + e.getMessage(), e);
             }
         }
-
-        @Override
-        public void close() throws IOException {
-            java.nio.file.Files.deleteIfExists(temp);
-        }
     }
 
     private void putObject(String key, Path file, StoredBlob blob) {
         s3.putObject(r -> r.bucket(bucket).key(key).contentLength(blob.size())
                         .contentType("application/octet-stream")
-                        .checksumSHA256(base64(HexFormat.of().parseHex(blob.sha256()))),
+                        .checksumSHA256(StoredBlob.base64OfHex(blob.sha256())),
                 RequestBody.fromFile(file));
         singleUploads.incrementAndGet();
     }

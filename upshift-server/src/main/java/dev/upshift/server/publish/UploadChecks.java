@@ -12,8 +12,6 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.Base64;
-import java.util.HexFormat;
 import java.util.Locale;
 
 /**
@@ -37,12 +35,8 @@ public final class UploadChecks {
         }
         if (sha512 != null && !ElectronManifest.sha512Matches(sha512, blob.sha512())) {
             throw AdminApiException.verificationFailed("sha512 check failed: the upload declared " + sha512
-                    + " but the received bytes hash to " + base64OfHex(blob.sha512()) + " (base64); nothing was stored.");
+                    + " but the received bytes hash to " + StoredBlob.base64OfHex(blob.sha512()) + " (base64); nothing was stored.");
         }
-    }
-
-    public static String base64OfHex(String hex) {
-        return Base64.getEncoder().encodeToString(HexFormat.of().parseHex(hex));
     }
 
     /**

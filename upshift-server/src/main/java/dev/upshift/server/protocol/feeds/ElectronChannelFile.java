@@ -10,7 +10,7 @@ import dev.upshift.server.catalog.Version;
 import dev.upshift.server.catalog.VersionFile;
 import dev.upshift.server.db.Sql;
 import dev.upshift.server.protocol.upgradelink.DownloadLinks;
-import dev.upshift.server.publish.UploadChecks;
+import dev.upshift.server.artifacts.StoredBlob;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -114,7 +114,7 @@ final class ElectronChannelFile {
             for (VersionFile f : files(r.version())) {
                 Map<String, Object> e = new LinkedHashMap<>();
                 e.put("url", url(app, r.version(), f, links, baseUrl));
-                e.put("sha512", UploadChecks.base64OfHex(f.sha512()));
+                e.put("sha512", StoredBlob.base64OfHex(f.sha512()));
                 e.put("size", f.size());
                 files.add(e);
             }

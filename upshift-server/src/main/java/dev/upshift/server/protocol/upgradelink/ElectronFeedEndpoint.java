@@ -6,6 +6,7 @@ import dev.upshift.core.rollout.Channels;
 import dev.upshift.core.rollout.ClientVersion;
 import dev.upshift.server.artifacts.ArtifactStore;
 import dev.upshift.server.artifacts.DownloadCounter;
+import dev.upshift.server.artifacts.StoredBlob;
 import dev.upshift.server.catalog.App;
 import dev.upshift.server.catalog.CatalogSnapshot;
 import dev.upshift.server.catalog.CatalogStore;
@@ -21,8 +22,6 @@ import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Base64;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -116,7 +115,7 @@ public final class ElectronFeedEndpoint {
             v.file(role).ifPresent(f -> {
                 Map<String, Object> entry = new LinkedHashMap<>();
                 entry.put("url", fileUrl(app, v, f));
-                entry.put("sha512", base64Sha512(f));
+                entry.put("sha512", StoredBlob.base64OfHex(f.sha512()));
                 entry.put("size", f.size());
                 files.add(entry);
             });
@@ -135,10 +134,6 @@ public final class ElectronFeedEndpoint {
         return baseUrl.get() + "/v1/electron/files/" + v.id() + "/" + f.role() + "/"
                 + URLEncoder.encode(f.fileName(), StandardCharsets.UTF_8).replace("+", "%20")
                 + "?electronKey=" + URLEncoder.encode(app.key(), StandardCharsets.UTF_8);
-    }
-
-    static String base64Sha512(VersionFile f) {
-        return Base64.getEncoder().encodeToString(HexFormat.of().parseHex(f.sha512()));
     }
 
     private void file(Context ctx, boolean head) throws IOException {
