@@ -2,6 +2,7 @@ package dev.upshift.server;
 
 import dev.upshift.server.admin.AdminApi;
 import dev.upshift.server.admin.AdminAuth;
+import dev.upshift.server.admin.AdminRoutes;
 import dev.upshift.server.admin.DeviceAdmin;
 import dev.upshift.server.admin.StrategyAdmin;
 import dev.upshift.server.admin.ArtifactAdmin;
@@ -50,6 +51,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 
 /**
@@ -70,10 +72,13 @@ public final class UpshiftServer implements AutoCloseable {
     private final RolloutHealth rolloutHealth;
     private final Metrics metrics;
     private final ReadinessCheck readiness;
+    private final List<AdminRoutes.Route> adminRoutes;
 
     private UpshiftServer(ServerConfig config, Database db, NonceStore nonces, DownloadCounter downloads,
                           EventQueue events, HttpServer http, CatalogStore catalog, AdminAuth.Bootstrap bootstrap,
-                          Metrics metrics, ReadinessCheck readiness, RolloutHealth rolloutHealth) {
+                          Metrics metrics, ReadinessCheck readiness, RolloutHealth rolloutHealth,
+                          List<AdminRoutes.Route> adminRoutes) {
+        this.adminRoutes = List.copyOf(adminRoutes);
         this.rolloutHealth = rolloutHealth;
         this.metrics = metrics;
         this.readiness = readiness;
@@ -85,6 +90,11 @@ public final class UpshiftServer implements AutoCloseable {
         this.http = http;
         this.catalog = catalog;
         this.bootstrap = bootstrap;
+    }
+
+    /** The admin API's routes with the access each needs, as registered (for the OpenAPI and access tests). */
+    public List<AdminRoutes.Route> adminRoutes() {
+        return adminRoutes;
     }
 
     /**
@@ -172,6 +182,7 @@ public final class UpshiftServer implements AutoCloseable {
             AdminApi adminApi = new AdminApi(db, catalog, cipher, adminAuth, versionAdmin, strategyAdmin, deviceAdmin,
                     clock, config.maxBodyBytes());
 
+            List<AdminRoutes.Route> adminRoutes = new ArrayList<>();
             HttpServer http = new HttpServer(config.host(), config.port(), metrics, routes -> {
                 ops.register(routes);
                 versionEndpoint.register(routes);
@@ -183,15 +194,17 @@ public final class UpshiftServer implements AutoCloseable {
                 ciUpload.register(routes);
                 reportEndpoint.register(routes);
                 statisticsEndpoint.register(routes);
-                adminApi.register(routes);
-                releaseAdmin.register(routes);
-                new StatisticsAdmin(catalog, statistics).register(routes);
+                AdminRoutes admin = new AdminRoutes(routes);
+                adminApi.register(routes, admin);
+                releaseAdmin.register(admin);
+                new StatisticsAdmin(catalog, statistics).register(admin);
+                adminRoutes.addAll(admin.routes());
             });
             http.start();
             boundPort[0] = http.port();
             RolloutHealth rolloutHealth = new RolloutHealth(db, catalog, clock).start(Duration.ofSeconds(15));
             return new UpshiftServer(config, db, nonces, downloads, events, http, catalog, bootstrap, metrics,
-                    readiness, rolloutHealth);
+                    readiness, rolloutHealth, adminRoutes);
         } catch (RuntimeException | IOException e) {
             if (nonces != null) {
                 nonces.close();

@@ -1,6 +1,8 @@
 package dev.upshift.server.admin;
 
+import dev.upshift.server.accounts.Role;
 import dev.upshift.core.kind.AppKind;
+import dev.upshift.server.accounts.Principal;
 import dev.upshift.server.auth.RandomKeys;
 import dev.upshift.server.auth.SecretCipher;
 import dev.upshift.server.catalog.App;
@@ -54,26 +56,27 @@ public final class AdminApi {
         this.maxBodyBytes = maxBodyBytes;
     }
 
-    public void register(RoutesConfig r) {
-        r.before(PREFIX + "/*", this::requireToken);
-        r.post(PREFIX + "/tenants", this::createTenant);
-        r.post(PREFIX + "/access-keys", this::createAccessKey);
-        r.get(PREFIX + "/access-keys", this::listAccessKeys);
-        r.get(PREFIX + "/access-keys/{accessKey}", this::getAccessKey);
-        r.delete(PREFIX + "/access-keys/{accessKey}", this::revokeAccessKey);
-        r.post(PREFIX + "/apps", this::createApp);
-        r.get(PREFIX + "/apps", this::listApps);
-        r.get(PREFIX + "/apps/{appKey}", this::getApp);
-        r.patch(PREFIX + "/apps/{appKey}", this::patchApp);
-        r.get(PREFIX + "/audit-log", this::auditLog);
-        r.delete(PREFIX + "/apps/{appKey}", this::deleteApp);
+    /** Registers the authentication filter on {@code raw} and every admin route through {@code r}. */
+    public void register(RoutesConfig raw, AdminRoutes r) {
+        raw.before(PREFIX + "/*", this::requireToken);
+        r.add("POST", PREFIX + "/tenants", AdminRoutes.Access.INSTALLATION, this::createTenant);
+        r.post(PREFIX + "/access-keys", Role.ADMIN, this::createAccessKey);
+        r.get(PREFIX + "/access-keys", Role.VIEWER, this::listAccessKeys);
+        r.get(PREFIX + "/access-keys/{accessKey}", Role.VIEWER, this::getAccessKey);
+        r.delete(PREFIX + "/access-keys/{accessKey}", Role.ADMIN, this::revokeAccessKey);
+        r.post(PREFIX + "/apps", Role.ADMIN, this::createApp);
+        r.get(PREFIX + "/apps", Role.VIEWER, this::listApps);
+        r.get(PREFIX + "/apps/{appKey}", Role.VIEWER, this::getApp);
+        r.patch(PREFIX + "/apps/{appKey}", Role.ADMIN, this::patchApp);
+        r.get(PREFIX + "/audit-log", Role.ADMIN, this::auditLog);
+        r.delete(PREFIX + "/apps/{appKey}", Role.ADMIN, this::deleteApp);
         versions.register(r);
         strategies.register(r);
         devices.register(r);
     }
 
     private void requireToken(Context ctx) {
-        AdminAuth.Principal p = auth.authenticate(ctx.header("Authorization")).orElseThrow(() ->
+        Principal p = auth.authenticate(ctx.header("Authorization")).orElseThrow(() ->
                 new AdminApiException(AdminApiException.AdminError.UNAUTHORIZED,
                         "Send 'Authorization: Bearer <admin token>'. The first token is printed at first start and "
                                 + "saved to <data-dir>/admin-token."));
@@ -130,10 +133,10 @@ public final class AdminApi {
 
     /** Who made an admin call, for the audit log (tokens have no names until accounts exist). */
     static String actor(Context ctx) {
-        return principal(ctx).system() ? "bootstrap token" : "tenant admin token";
+        return principal(ctx).name();
     }
 
-    static AdminAuth.Principal principal(Context ctx) {
+    static Principal principal(Context ctx) {
         return ctx.attribute(PRINCIPAL);
     }
 
@@ -145,7 +148,7 @@ public final class AdminApi {
     // ---- tenants -------------------------------------------------------------------------------------------
 
     private void createTenant(Context ctx) {
-        if (!principal(ctx).system()) {
+        if (!principal(ctx).installation()) {
             throw new AdminApiException(AdminApiException.AdminError.FORBIDDEN,
                     "Only the installation's bootstrap token can create tenants.");
         }

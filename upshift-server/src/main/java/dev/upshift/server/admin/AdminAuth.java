@@ -1,5 +1,7 @@
 package dev.upshift.server.admin;
 
+import dev.upshift.server.accounts.Principal;
+import dev.upshift.server.accounts.Role;
 import dev.upshift.server.auth.RandomKeys;
 import dev.upshift.server.auth.SecretCipher;
 import dev.upshift.server.db.Database;
@@ -18,10 +20,6 @@ import java.util.Optional;
  * {@code <data-dir>/admin-token} (mode 600) so the local {@code upshift} command line can use it.
  */
 public final class AdminAuth {
-    /** Who is calling: a tenant, and whether the token is the installation's system token. */
-    public record Principal(long tenantId, boolean system) {
-    }
-
     /** What start-up did about the first token, for the start-up banner. */
     public record Bootstrap(String generatedToken, Path tokenFile, boolean fromEnvironment, boolean envIgnored) {
     }
@@ -94,8 +92,13 @@ public final class AdminAuth {
                 .bind("h", hash)
                 .map((rs, ctx) -> MessageDigest.isEqual(hash.getBytes(StandardCharsets.US_ASCII),
                         rs.getString("token_hash").getBytes(StandardCharsets.US_ASCII))
-                        ? new Principal(rs.getLong("tenant_id"), rs.getInt("is_system") == 1) : null)
+                        ? bootstrapPrincipal(rs.getLong("tenant_id"), rs.getInt("is_system") == 1) : null)
                 .findOne());
+    }
+
+    private static Principal bootstrapPrincipal(long tenantId, boolean system) {
+        return new Principal(tenantId, Role.OWNER, 0, system ? "bootstrap token" : "tenant bootstrap token", system,
+                Principal.Via.BOOTSTRAP_TOKEN, "");
     }
 
     private static void writeOwnerOnly(Path file, String token) {

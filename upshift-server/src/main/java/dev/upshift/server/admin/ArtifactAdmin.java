@@ -1,5 +1,6 @@
 package dev.upshift.server.admin;
 
+import dev.upshift.server.accounts.Role;
 import dev.upshift.core.kind.AppKind;
 import dev.upshift.server.artifacts.ArtifactStore;
 import dev.upshift.server.artifacts.ArtifactTooLargeException;
@@ -18,7 +19,6 @@ import dev.upshift.server.http.BodyReader;
 import dev.upshift.server.http.Json;
 import dev.upshift.server.protocol.upgradelink.DownloadLinks;
 import dev.upshift.server.publish.UploadChecks;
-import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.io.FilterInputStream;
 import java.io.IOException;
@@ -61,11 +61,11 @@ public final class ArtifactAdmin {
         this.maxArtifactBytes = maxArtifactBytes;
     }
 
-    void register(RoutesConfig r) {
+    void register(AdminRoutes r) {
         String base = AdminApi.PREFIX + "/apps/{appKey}/versions/{id}";
-        r.put(base + "/artifact", this::upload);
-        r.get(base + "/artifacts", this::list);
-        r.put(base + "/patches", this::uploadPatch);
+        r.put(base + "/artifact", Role.PUBLISHER, this::upload);
+        r.get(base + "/artifacts", Role.VIEWER, this::list);
+        r.put(base + "/patches", Role.PUBLISHER, this::uploadPatch);
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.upshift.server.admin;
 
+import dev.upshift.server.accounts.Role;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.upshift.core.rollout.Strategy;
 import dev.upshift.server.catalog.CatalogStore;
@@ -7,7 +8,6 @@ import dev.upshift.server.catalog.DeviceKeys;
 import dev.upshift.server.db.Database;
 import dev.upshift.server.db.Sql;
 import dev.upshift.server.http.Json;
-import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -36,21 +36,21 @@ public final class DeviceAdmin {
         this.maxBodyBytes = maxBodyBytes;
     }
 
-    void register(RoutesConfig r) {
+    void register(AdminRoutes r) {
         String p = AdminApi.PREFIX;
-        r.post(p + "/devices", this::createDevice);
-        r.get(p + "/devices", this::listDevices);
-        r.get(p + "/devices/{deviceKey}", this::getDevice);
-        r.delete(p + "/devices/{deviceKey}", this::deleteDevice);
-        r.post(p + "/device-groups", this::createGroup);
-        r.get(p + "/device-groups", this::listGroups);
-        r.get(p + "/device-groups/{id}", this::getGroup);
-        r.delete(p + "/device-groups/{id}", this::deleteGroup);
-        r.post(p + "/device-groups/{id}/members", this::addMembers);
-        r.delete(p + "/device-groups/{id}/members/{deviceKey}", this::removeMember);
-        r.post(p + "/device-models", this::createModel);
-        r.get(p + "/device-models", this::listModels);
-        r.delete(p + "/device-models/{modelKey}", this::deleteModel);
+        r.post(p + "/devices", Role.ADMIN, this::createDevice);
+        r.get(p + "/devices", Role.VIEWER, this::listDevices);
+        r.get(p + "/devices/{deviceKey}", Role.VIEWER, this::getDevice);
+        r.delete(p + "/devices/{deviceKey}", Role.ADMIN, this::deleteDevice);
+        r.post(p + "/device-groups", Role.ADMIN, this::createGroup);
+        r.get(p + "/device-groups", Role.VIEWER, this::listGroups);
+        r.get(p + "/device-groups/{id}", Role.VIEWER, this::getGroup);
+        r.delete(p + "/device-groups/{id}", Role.ADMIN, this::deleteGroup);
+        r.post(p + "/device-groups/{id}/members", Role.ADMIN, this::addMembers);
+        r.delete(p + "/device-groups/{id}/members/{deviceKey}", Role.ADMIN, this::removeMember);
+        r.post(p + "/device-models", Role.ADMIN, this::createModel);
+        r.get(p + "/device-models", Role.VIEWER, this::listModels);
+        r.delete(p + "/device-models/{modelKey}", Role.ADMIN, this::deleteModel);
     }
 
     private static long tenant(Context ctx) {

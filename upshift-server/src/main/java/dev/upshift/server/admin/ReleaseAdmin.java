@@ -1,5 +1,6 @@
 package dev.upshift.server.admin;
 
+import dev.upshift.server.accounts.Role;
 import dev.upshift.server.artifacts.ArtifactStore;
 import dev.upshift.server.catalog.App;
 import dev.upshift.server.catalog.CatalogStore;
@@ -8,7 +9,6 @@ import dev.upshift.server.publish.ManifestPlans;
 import dev.upshift.server.publish.ReleasePlan;
 import dev.upshift.server.publish.ReleasePublisher;
 import dev.upshift.server.publish.UploadChecks;
-import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.io.IOException;
 import java.util.LinkedHashMap;
@@ -42,9 +42,9 @@ public final class ReleaseAdmin {
         this.maxBodyBytes = maxBodyBytes;
     }
 
-    public void register(RoutesConfig r) {
-        r.put(AdminApi.PREFIX + "/apps/{appKey}/uploads/{fileName}", this::upload);
-        r.post(AdminApi.PREFIX + "/apps/{appKey}/releases", this::release);
+    public void register(AdminRoutes r) {
+        r.put(AdminApi.PREFIX + "/apps/{appKey}/uploads/{fileName}", Role.PUBLISHER, this::upload);
+        r.post(AdminApi.PREFIX + "/apps/{appKey}/releases", Role.PUBLISHER, this::release);
     }
 
     private void upload(Context ctx) throws IOException {

@@ -1,11 +1,11 @@
 package dev.upshift.server.admin;
 
+import dev.upshift.server.accounts.Role;
 import dev.upshift.server.catalog.App;
 import dev.upshift.server.catalog.CatalogSnapshot;
 import dev.upshift.server.catalog.CatalogStore;
 import dev.upshift.server.events.EventStatistics;
 import dev.upshift.server.http.Json;
-import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
@@ -28,8 +28,8 @@ public final class StatisticsAdmin {
     }
 
     /** Registers the route; the admin token filter of {@link AdminApi} covers it like every admin route. */
-    public void register(RoutesConfig r) {
-        r.get(AdminApi.PREFIX + "/apps/{appKey}/statistics", this::get);
+    public void register(AdminRoutes r) {
+        r.get(AdminApi.PREFIX + "/apps/{appKey}/statistics", Role.VIEWER, this::get);
     }
 
     private void get(Context ctx) {

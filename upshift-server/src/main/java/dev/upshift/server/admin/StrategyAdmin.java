@@ -1,5 +1,6 @@
 package dev.upshift.server.admin;
 
+import dev.upshift.server.accounts.Role;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.upshift.core.kind.AppKind;
 import dev.upshift.core.rollout.Channels;
@@ -20,7 +21,6 @@ import dev.upshift.server.catalog.Version;
 import dev.upshift.server.db.Database;
 import dev.upshift.server.db.Sql;
 import dev.upshift.server.http.Json;
-import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.math.BigDecimal;
 import java.time.Clock;
@@ -66,15 +66,15 @@ public final class StrategyAdmin {
         this.maxBodyBytes = maxBodyBytes;
     }
 
-    void register(RoutesConfig r) {
+    void register(AdminRoutes r) {
         String base = AdminApi.PREFIX + "/apps/{appKey}/strategies";
-        r.post(base, this::create);
-        r.get(base, this::list);
-        r.get(base + "/{id}", this::get);
-        r.patch(base + "/{id}", this::patch);
-        r.delete(base + "/{id}", this::delete);
-        r.post(base + "/{id}/pause", this::pause);
-        r.post(base + "/{id}/resume", this::resume);
+        r.post(base, Role.ADMIN, this::create);
+        r.get(base, Role.VIEWER, this::list);
+        r.get(base + "/{id}", Role.VIEWER, this::get);
+        r.patch(base + "/{id}", Role.ADMIN, this::patch);
+        r.delete(base + "/{id}", Role.ADMIN, this::delete);
+        r.post(base + "/{id}/pause", Role.ADMIN, this::pause);
+        r.post(base + "/{id}/resume", Role.ADMIN, this::resume);
     }
 
     /** A complete, validated strategy ready to store. */

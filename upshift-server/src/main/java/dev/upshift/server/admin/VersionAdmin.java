@@ -1,5 +1,6 @@
 package dev.upshift.server.admin;
 
+import dev.upshift.server.accounts.Role;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.upshift.core.kind.AppKind;
 import dev.upshift.core.version.SemVer;
@@ -11,7 +12,6 @@ import dev.upshift.server.catalog.Version;
 import dev.upshift.server.db.Database;
 import dev.upshift.server.db.Sql;
 import dev.upshift.server.http.Json;
-import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.io.IOException;
 import java.net.URI;
@@ -56,15 +56,15 @@ public final class VersionAdmin {
         this.maxBodyBytes = maxBodyBytes;
     }
 
-    void register(RoutesConfig r) {
+    void register(AdminRoutes r) {
         String base = AdminApi.PREFIX + "/apps/{appKey}/versions";
-        r.post(base, this::create);
-        r.get(base, this::list);
-        r.get(base + "/{id}", this::get);
-        r.delete(base + "/{id}", this::delete);
-        r.post(base + "/{id}/yank", this::yank);
+        r.post(base, Role.PUBLISHER, this::create);
+        r.get(base, Role.VIEWER, this::list);
+        r.get(base + "/{id}", Role.VIEWER, this::get);
+        r.delete(base + "/{id}", Role.ADMIN, this::delete);
+        r.post(base + "/{id}/yank", Role.PUBLISHER, this::yank);
         files.register(r);
-        r.delete(base + "/{id}/yank", this::unyank);
+        r.delete(base + "/{id}/yank", Role.PUBLISHER, this::unyank);
     }
 
     private static Set<String> allowedFields(AppKind kind) {
