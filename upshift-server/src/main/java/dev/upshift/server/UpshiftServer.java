@@ -1,6 +1,10 @@
 package dev.upshift.server;
 
+import dev.upshift.server.accounts.LoginThrottle;
+import dev.upshift.server.accounts.Sessions;
+import dev.upshift.server.admin.AccountAdmin;
 import dev.upshift.server.admin.AdminApi;
+import dev.upshift.server.admin.OpenApiDocument;
 import dev.upshift.server.admin.AdminAuth;
 import dev.upshift.server.admin.AdminRoutes;
 import dev.upshift.server.admin.DeviceAdmin;
@@ -92,6 +96,12 @@ public final class UpshiftServer implements AutoCloseable {
         this.bootstrap = bootstrap;
     }
 
+    /** True until the installation's first owner exists (the console then offers setup). */
+    public boolean setupNeeded() {
+        return db.jdbi().withHandle(h -> h.createQuery("SELECT COUNT(*) FROM users WHERE role = 'owner' "
+                + "AND disabled_at IS NULL").mapTo(Long.class).one()) == 0;
+    }
+
     /** The admin API's routes with the access each needs, as registered (for the OpenAPI and access tests). */
     public List<AdminRoutes.Route> adminRoutes() {
         return adminRoutes;
@@ -179,8 +189,12 @@ public final class UpshiftServer implements AutoCloseable {
                     config.maxBodyBytes());
             CiUploadEndpoint ciUpload = new CiUploadEndpoint(catalog, calls, artifactAdmin, publisher, uploadChecks);
             DeviceAdmin deviceAdmin = new DeviceAdmin(db, catalog, clock, config.maxBodyBytes());
+            Sessions sessions = new Sessions(db, clock, config.sessions(), adminAuth::isInstallationTenant);
             AdminApi adminApi = new AdminApi(db, catalog, cipher, adminAuth, versionAdmin, strategyAdmin, deviceAdmin,
-                    clock, config.maxBodyBytes());
+                    sessions, clock, config.maxBodyBytes());
+            OpenApiDocument openApi = new OpenApiDocument();
+            AccountAdmin accountAdmin = new AccountAdmin(db, adminAuth, sessions, new LoginThrottle(clock), clock,
+                    config.maxBodyBytes());
 
             List<AdminRoutes.Route> adminRoutes = new ArrayList<>();
             HttpServer http = new HttpServer(config.host(), config.port(), metrics, routes -> {
@@ -196,6 +210,8 @@ public final class UpshiftServer implements AutoCloseable {
                 statisticsEndpoint.register(routes);
                 AdminRoutes admin = new AdminRoutes(routes);
                 adminApi.register(routes, admin);
+                accountAdmin.register(admin);
+                openApi.register(admin);
                 releaseAdmin.register(admin);
                 new StatisticsAdmin(catalog, statistics).register(admin);
                 adminRoutes.addAll(admin.routes());
