@@ -127,7 +127,10 @@ class AccountsTest {
                 "; SameSite=Strict", "; Secure").doesNotContain("Domain=", "Max-Age");
         Accounts.Browser owner = new Accounts.Browser(cookie.substring(0, cookie.indexOf(';')),
                 created.get("csrfToken").asText());
-        JsonNode me = ok(json(server, "GET", PREFIX + "/me", null, owner), 200);
+        HttpResponse<String> meAnswer = json(server, "GET", PREFIX + "/me", null, owner);
+        assertThat(meAnswer.headers().firstValue("Cache-Control")).hasValue("no-store");
+        assertThat(meAnswer.headers().firstValue("X-Content-Type-Options")).hasValue("nosniff");
+        JsonNode me = ok(meAnswer, 200);
         assertThat(me.get("via").asText()).isEqualTo("session");
         assertThat(me.get("installation").asBoolean()).isTrue();
 
