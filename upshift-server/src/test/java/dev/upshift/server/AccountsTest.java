@@ -72,14 +72,22 @@ class AccountsTest {
     final ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> log =
             new ch.qos.logback.core.read.ListAppender<>();
 
-    private static ch.qos.logback.classic.Logger rootLogger() {
-        return (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    /**
+     * The server's loggers, captured directly: other tests in the same JVM (S3Mock starts Spring Boot) may reconfigure
+     * logback, so the test does not rely on the root logger's appenders and levels.
+     */
+    private static List<ch.qos.logback.classic.Logger> serverLoggers() {
+        return List.of("dev.upshift", "upshift.access").stream()
+                .map(n -> (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(n)).toList();
     }
 
     @BeforeEach
     void start() {
         log.start();
-        rootLogger().addAppender(log);
+        for (ch.qos.logback.classic.Logger l : serverLoggers()) {
+            l.setLevel(ch.qos.logback.classic.Level.INFO);
+            l.addAppender(log);
+        }
         server = TestServer.start(database, dir, c -> c.withSessions(new SessionConfig(Duration.ofMinutes(30),
                 Duration.ofHours(2))), clock);
     }
@@ -87,7 +95,10 @@ class AccountsTest {
     @AfterEach
     void stop() {
         server.close();
-        rootLogger().detachAppender(log);
+        for (ch.qos.logback.classic.Logger l : serverLoggers()) {
+            l.detachAppender(log);
+            l.setLevel(null);
+        }
     }
 
     private static String body(Object... kv) {
