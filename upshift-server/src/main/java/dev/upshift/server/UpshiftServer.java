@@ -1,6 +1,8 @@
 package dev.upshift.server;
 
+import dev.upshift.server.accounts.SessionLookup;
 import dev.upshift.server.admin.AdminApi;
+import dev.upshift.server.console.Console;
 import dev.upshift.server.admin.AdminAuth;
 import dev.upshift.server.admin.AdminRoutes;
 import dev.upshift.server.admin.DeviceAdmin;
@@ -181,6 +183,19 @@ public final class UpshiftServer implements AutoCloseable {
             DeviceAdmin deviceAdmin = new DeviceAdmin(db, catalog, clock, config.maxBodyBytes());
             AdminApi adminApi = new AdminApi(db, catalog, cipher, adminAuth, versionAdmin, strategyAdmin, deviceAdmin,
                     clock, config.maxBodyBytes());
+            // Until the accounts work lands there are no sessions: every console page asks to sign in.
+            SessionLookup sessions = new SessionLookup() {
+                @Override
+                public java.util.Optional<dev.upshift.server.accounts.Principal> fromSession(io.javalin.http.Context ctx) {
+                    return java.util.Optional.empty();
+                }
+
+                @Override
+                public boolean setupNeeded() {
+                    return false;
+                }
+            };
+            Console console = new Console(catalog, db, statistics, links, sessions, clock);
 
             List<AdminRoutes.Route> adminRoutes = new ArrayList<>();
             HttpServer http = new HttpServer(config.host(), config.port(), metrics, routes -> {
@@ -199,6 +214,7 @@ public final class UpshiftServer implements AutoCloseable {
                 releaseAdmin.register(admin);
                 new StatisticsAdmin(catalog, statistics).register(admin);
                 adminRoutes.addAll(admin.routes());
+                console.register(routes);
             });
             http.start();
             boundPort[0] = http.port();
