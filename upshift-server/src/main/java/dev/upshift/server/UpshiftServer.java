@@ -1,7 +1,10 @@
 package dev.upshift.server;
 
-import dev.upshift.server.accounts.SessionLookup;
+import dev.upshift.server.accounts.LoginThrottle;
+import dev.upshift.server.accounts.Sessions;
+import dev.upshift.server.admin.AccountAdmin;
 import dev.upshift.server.admin.AdminApi;
+import dev.upshift.server.admin.OpenApiDocument;
 import dev.upshift.server.console.Console;
 import dev.upshift.server.admin.AdminAuth;
 import dev.upshift.server.admin.AdminRoutes;
@@ -94,6 +97,12 @@ public final class UpshiftServer implements AutoCloseable {
         this.bootstrap = bootstrap;
     }
 
+    /** True until the installation's first owner exists (the console then offers setup). */
+    public boolean setupNeeded() {
+        return db.jdbi().withHandle(h -> h.createQuery("SELECT COUNT(*) FROM users WHERE role = 'owner' "
+                + "AND disabled_at IS NULL").mapTo(Long.class).one()) == 0;
+    }
+
     /** The admin API's routes with the access each needs, as registered (for the OpenAPI and access tests). */
     public List<AdminRoutes.Route> adminRoutes() {
         return adminRoutes;
@@ -181,20 +190,12 @@ public final class UpshiftServer implements AutoCloseable {
                     config.maxBodyBytes());
             CiUploadEndpoint ciUpload = new CiUploadEndpoint(catalog, calls, artifactAdmin, publisher, uploadChecks);
             DeviceAdmin deviceAdmin = new DeviceAdmin(db, catalog, clock, config.maxBodyBytes());
+            Sessions sessions = new Sessions(db, clock, config.sessions(), adminAuth::isInstallationTenant);
             AdminApi adminApi = new AdminApi(db, catalog, cipher, adminAuth, versionAdmin, strategyAdmin, deviceAdmin,
-                    clock, config.maxBodyBytes());
-            // Until the accounts work lands there are no sessions: every console page asks to sign in.
-            SessionLookup sessions = new SessionLookup() {
-                @Override
-                public java.util.Optional<dev.upshift.server.accounts.Principal> fromSession(io.javalin.http.Context ctx) {
-                    return java.util.Optional.empty();
-                }
-
-                @Override
-                public boolean setupNeeded() {
-                    return false;
-                }
-            };
+                    sessions, clock, config.maxBodyBytes());
+            OpenApiDocument openApi = new OpenApiDocument();
+            AccountAdmin accountAdmin = new AccountAdmin(db, adminAuth, sessions, new LoginThrottle(clock), clock,
+                    config.maxBodyBytes());
             Console console = new Console(catalog, db, statistics, links, sessions, clock);
 
             List<AdminRoutes.Route> adminRoutes = new ArrayList<>();
@@ -211,6 +212,8 @@ public final class UpshiftServer implements AutoCloseable {
                 statisticsEndpoint.register(routes);
                 AdminRoutes admin = new AdminRoutes(routes);
                 adminApi.register(routes, admin);
+                accountAdmin.register(admin);
+                openApi.register(admin);
                 releaseAdmin.register(admin);
                 new StatisticsAdmin(catalog, statistics).register(admin);
                 adminRoutes.addAll(admin.routes());

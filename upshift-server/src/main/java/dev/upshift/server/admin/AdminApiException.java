@@ -7,6 +7,7 @@ package dev.upshift.server.admin;
 public final class AdminApiException extends RuntimeException {
     private static final long serialVersionUID = 1L;
     private final transient AdminError error;
+    private long retryAfterSeconds;
 
     public enum AdminError {
         INVALID_REQUEST(400, "invalid_request"),
@@ -15,6 +16,7 @@ public final class AdminApiException extends RuntimeException {
         NOT_FOUND(404, "not_found"),
         CONFLICT(409, "conflict"),
         PAYLOAD_TOO_LARGE(413, "payload_too_large"),
+        TOO_MANY_REQUESTS(429, "too_many_requests"),
         VERIFICATION_FAILED(422, "verification_failed"),
         INTERNAL(500, "internal_error");
 
@@ -38,6 +40,17 @@ public final class AdminApiException extends RuntimeException {
     public AdminApiException(AdminError error, String message) {
         super(message, null, false, false);
         this.error = error;
+    }
+
+    /** Adds a {@code Retry-After} to the answer (429 and 503). */
+    public AdminApiException withRetryAfter(long seconds) {
+        this.retryAfterSeconds = seconds;
+        return this;
+    }
+
+    /** Seconds for a {@code Retry-After} header, or 0 for none. */
+    public long retryAfterSeconds() {
+        return retryAfterSeconds;
     }
 
     public AdminError error() {

@@ -26,6 +26,7 @@ public final class AdminAuth {
 
     private final Database db;
     private final Clock clock;
+    private volatile long installationTenant;
 
     public AdminAuth(Database db, Clock clock) {
         this.db = db;
@@ -77,7 +78,27 @@ public final class AdminAuth {
                 .bind("s", system ? 1 : 0).bind("now", now).execute();
     }
 
-    /** Resolves an {@code Authorization} header value. */
+    /** The installation's first tenant (created by {@link #bootstrap}); its owners may manage tenants. */
+    public boolean isInstallationTenant(long tenantId) {
+        long first = installationTenant;
+        if (first == 0) {
+            first = db.jdbi().withHandle(h -> h.createQuery("SELECT id FROM tenants ORDER BY id LIMIT 1")
+                    .mapTo(Long.class).findOne().orElse(0L));
+            installationTenant = first;
+        }
+        return tenantId == first;
+    }
+
+    private record TokenRow(long id, long tenantId, boolean system, String hash, Long userId, String role,
+                            Long expiresAt, Long lastUsedAt, String name, String username, String userRole,
+                            Long userDisabledAt) {
+    }
+
+    /**
+     * Resolves an {@code Authorization: Bearer} value: a user's API token (role capped by the user's current role,
+     * refused once expired, revoked or its user disabled), or a bootstrap token, which works only while its tenant has
+     * no owner. Empty when the header is absent or names no token; a refusal with a reason throws 401.
+     */
     public Optional<Principal> authenticate(String authorization) {
         if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
             return Optional.empty();
@@ -87,13 +108,74 @@ public final class AdminAuth {
             return Optional.empty();
         }
         String hash = RandomKeys.sha256Hex(token);
-        return db.jdbi().withHandle(h -> h.createQuery("SELECT tenant_id, is_system, token_hash FROM admin_tokens "
-                        + "WHERE token_hash = :h AND revoked_at IS NULL")
-                .bind("h", hash)
-                .map((rs, ctx) -> MessageDigest.isEqual(hash.getBytes(StandardCharsets.US_ASCII),
-                        rs.getString("token_hash").getBytes(StandardCharsets.US_ASCII))
-                        ? bootstrapPrincipal(rs.getLong("tenant_id"), rs.getInt("is_system") == 1) : null)
-                .findOne());
+        long now = clock.millis();
+        return db.jdbi().withHandle(h -> {
+            Optional<TokenRow> found = h.createQuery("SELECT t.id, t.tenant_id, t.is_system, t.token_hash, t.user_id, "
+                            + "t.role, t.expires_at, t.last_used_at, t.description, u.username, u.role AS user_role, "
+                            + "u.disabled_at FROM admin_tokens t LEFT JOIN users u ON u.id = t.user_id "
+                            + "WHERE t.token_hash = :h AND t.revoked_at IS NULL")
+                    .bind("h", hash)
+                    .map((rs, c) -> new TokenRow(rs.getLong("id"), rs.getLong("tenant_id"), rs.getInt("is_system") == 1,
+                            rs.getString("token_hash"), nullableLong(rs, "user_id"), rs.getString("role"),
+                            nullableLong(rs, "expires_at"), nullableLong(rs, "last_used_at"),
+                            rs.getString("description"), rs.getString("username"), rs.getString("user_role"),
+                            nullableLong(rs, "disabled_at")))
+                    .findOne();
+            if (found.isEmpty() || !MessageDigest.isEqual(hash.getBytes(StandardCharsets.US_ASCII),
+                    found.get().hash().getBytes(StandardCharsets.US_ASCII))) {
+                return Optional.<Principal>empty();
+            }
+            TokenRow t = found.get();
+            if (t.userId() == null) {
+                if (hasOwner(h, t.tenantId())) {
+                    throw new AdminApiException(AdminApiException.AdminError.UNAUTHORIZED, "This bootstrap token "
+                            + "stopped working when the tenant's first owner was created. Sign in to the console, or "
+                            + "use an API token (console: Tokens, or POST /api/admin/v1/tokens).");
+                }
+                return Optional.of(bootstrapPrincipal(t.tenantId(), t.system()));
+            }
+            if (t.userDisabledAt() != null) {
+                return Optional.<Principal>empty();
+            }
+            if (t.expiresAt() != null && now >= t.expiresAt()) {
+                throw new AdminApiException(AdminApiException.AdminError.UNAUTHORIZED, "This API token expired at "
+                        + dev.upshift.server.db.Sql.rfc3339(t.expiresAt()) + "; create a new one.");
+            }
+            if (t.lastUsedAt() == null || now - t.lastUsedAt() >= 60_000) {
+                h.createUpdate("UPDATE admin_tokens SET last_used_at = :now WHERE id = :id").bind("now", now)
+                        .bind("id", t.id()).execute();
+            }
+            Role tokenRole = Role.fromWireName(t.role()).orElse(Role.VIEWER);
+            Role userRole = Role.fromWireName(t.userRole()).orElse(Role.VIEWER);
+            Role effective = tokenRole.atLeast(userRole) ? userRole : tokenRole;
+            return Optional.of(new Principal(t.tenantId(), effective, t.userId(), t.username() + " (token "
+                    + t.name() + ")", effective == Role.OWNER && isInstallationTenant(t.tenantId()),
+                    Principal.Via.API_TOKEN, ""));
+        });
+    }
+
+    private static Long nullableLong(java.sql.ResultSet rs, String column) throws java.sql.SQLException {
+        long v = rs.getLong(column);
+        return rs.wasNull() ? null : v;
+    }
+
+    /** Whether {@code tenantId} has an active owner (its bootstrap tokens then no longer work). */
+    static boolean hasOwner(org.jdbi.v3.core.Handle h, long tenantId) {
+        return h.createQuery("SELECT COUNT(*) FROM users WHERE tenant_id = :t AND role = 'owner' "
+                + "AND disabled_at IS NULL").bind("t", tenantId).mapTo(Long.class).one() > 0;
+    }
+
+    /** Whether {@code setupCode} is the installation's live bootstrap token (the first-owner setup code). */
+    public boolean isSetupCode(String setupCode) {
+        if (setupCode == null || setupCode.isBlank() || setupCode.length() > 256) {
+            return false;
+        }
+        String hash = RandomKeys.sha256Hex(setupCode.trim());
+        return db.jdbi().withHandle(h -> h.createQuery("SELECT token_hash FROM admin_tokens WHERE token_hash = :h "
+                        + "AND is_system = 1 AND user_id IS NULL AND revoked_at IS NULL").bind("h", hash)
+                .mapTo(String.class).findOne()
+                .filter(stored -> MessageDigest.isEqual(stored.getBytes(StandardCharsets.US_ASCII),
+                        hash.getBytes(StandardCharsets.US_ASCII))).isPresent());
     }
 
     private static Principal bootstrapPrincipal(long tenantId, boolean system) {

@@ -42,6 +42,16 @@ public final class AdminRoutes {
         this.routes = routes;
     }
 
+    /** Whether {@code method path} (a concrete path) is a public route; public routes have no path parameters. */
+    boolean isPublic(String method, String path) {
+        for (Route r : registered) {
+            if (r.access().isPublic() && r.method().equals(method) && r.path().equals(path)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     public List<Route> routes() {
         return List.copyOf(registered);
     }

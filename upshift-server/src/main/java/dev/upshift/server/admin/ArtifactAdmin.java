@@ -13,6 +13,7 @@ import dev.upshift.server.catalog.CatalogStore;
 import dev.upshift.server.catalog.Version;
 import dev.upshift.server.catalog.VersionFile;
 import dev.upshift.server.catalog.VersionPatch;
+import dev.upshift.server.audit.AuditLog;
 import dev.upshift.server.db.Database;
 import dev.upshift.server.db.Sql;
 import dev.upshift.server.http.BodyReader;
@@ -95,7 +96,7 @@ public final class ArtifactAdmin {
         checkUpload(app, up);
         VersionFile f;
         try (ArtifactStore.Staged staged = receive(ctx)) {
-            f = attach(app, v, up, staged);
+            f = attach(app, v, up, staged, AdminApi.actor(ctx));
         }
         Version updated = catalog.current().version(v.id()).orElseThrow();
         Json.respond(ctx, 200, renderFile(app, updated, f));
@@ -144,13 +145,14 @@ public final class ArtifactAdmin {
      *
      * @throws AdminApiException 400 bad input, 409 a different file already holds the slot, 422 a check failed
      */
-    public VersionFile attach(App app, Version v, FileUpload up, ArtifactStore.Staged staged) throws IOException {
+    public VersionFile attach(App app, Version v, FileUpload up, ArtifactStore.Staged staged, AuditLog.Actor actor)
+            throws IOException {
         checkUpload(app, up);
         StoredBlob blob = staged.blob();
         checks.declaredHashes(up.declaredSha256(), up.declaredSha512(), blob);
         if (up.fileName().toLowerCase(Locale.ROOT).endsWith(BLOCKMAP)
                 && up.fileName().length() > BLOCKMAP.length()) {
-            return attachBlockmap(app, v, up, staged);
+            return attachBlockmap(app, v, up, staged, actor);
         }
         String format = FileFormat.of(up.fileName());
         Optional<VersionFile> existing = v.files().stream()
@@ -184,6 +186,7 @@ public final class ArtifactAdmin {
                         .bind("name", up.fileName()).bind("type", mediaType).bind("sig", signature)
                         .bind("ed", up.edSignature() != null ? up.edSignature() : "")
                         .bind("signer", verified.apkSignerSha256()).bind("now", now).execute();
+                AuditLog.record(h, actor, now, "artifact.attach", "version", v.id(), fileDetail(app, v, up, blob));
             });
         } catch (RuntimeException e) {
             if (Sql.isUniqueViolation(e)) {
@@ -202,7 +205,19 @@ public final class ArtifactAdmin {
                 .filter(f -> f.role().equals(up.role()) && f.format().equals(format)).findFirst().orElseThrow();
     }
 
-    private VersionFile attachBlockmap(App app, Version v, FileUpload up, ArtifactStore.Staged staged) throws IOException {
+    private static Map<String, Object> fileDetail(App app, Version v, FileUpload up, StoredBlob blob) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("appKey", app.key());
+        m.put("version", v.name());
+        m.put("role", up.role());
+        m.put("fileName", up.fileName());
+        m.put("sha256", blob.sha256());
+        m.put("size", blob.size());
+        return m;
+    }
+
+    private VersionFile attachBlockmap(App app, Version v, FileUpload up, ArtifactStore.Staged staged,
+                                       AuditLog.Actor actor) throws IOException {
         String target = up.fileName().substring(0, up.fileName().length() - BLOCKMAP.length());
         VersionFile file = v.files().stream().filter(f -> f.fileName().equals(target)).findFirst().orElseThrow(() ->
                 AdminApiException.invalid("Version " + v.name() + " has no file named '" + target + "'; upload it "
@@ -219,8 +234,12 @@ public final class ArtifactAdmin {
         long now = clock.millis();
         int updated = db.jdbi().inTransaction(h -> {
             insertBlob(h, blob, now);
-            return h.createUpdate("UPDATE version_files SET blockmap_sha256 = :s WHERE id = :id AND blockmap_sha256 IS NULL")
-                    .bind("s", blob.sha256()).bind("id", file.id()).execute();
+            int n = h.createUpdate("UPDATE version_files SET blockmap_sha256 = :s WHERE id = :id "
+                    + "AND blockmap_sha256 IS NULL").bind("s", blob.sha256()).bind("id", file.id()).execute();
+            if (n > 0) {
+                AuditLog.record(h, actor, now, "artifact.blockmap", "version", v.id(), fileDetail(app, v, up, blob));
+            }
+            return n;
         });
         VersionFile after = catalog.refresh().version(v.id()).orElseThrow().files().stream()
                 .filter(f -> f.id() == file.id()).findFirst().orElseThrow();
@@ -352,6 +371,9 @@ public final class ArtifactAdmin {
                                     + "file_name, created_at) VALUES (:v, :f, :a, :s, :n, :now)")
                             .bind("v", v.id()).bind("f", base.id()).bind("a", algo).bind("s", blob.sha256())
                             .bind("n", fileName).bind("now", now).execute();
+                    AuditLog.record(h, AdminApi.actor(ctx), now, "patch.upload", "version", v.id(), Map.of(
+                            "appKey", app.key(), "fromVersion", base.name(), "version", v.name(), "patchAlgo", algo,
+                            "fileName", fileName, "sha256", blob.sha256(), "size", blob.size()));
                 });
             } catch (RuntimeException e) {
                 if (!Sql.isUniqueViolation(e)) {

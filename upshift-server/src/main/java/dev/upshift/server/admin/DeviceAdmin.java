@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.upshift.core.rollout.Strategy;
 import dev.upshift.server.catalog.CatalogStore;
 import dev.upshift.server.catalog.DeviceKeys;
+import dev.upshift.server.audit.AuditLog;
 import dev.upshift.server.db.Database;
 import dev.upshift.server.db.Sql;
 import dev.upshift.server.http.Json;
@@ -72,8 +73,12 @@ public final class DeviceAdmin {
         String model = in.string("modelKey", "", 128);
         long now = clock.millis();
         try {
-            db.jdbi().useHandle(h -> h.createUpdate("INSERT INTO devices (tenant_id, device_key, model_key, created_at) "
-                    + "VALUES (:t, :k, :m, :now)").bind("t", tenant(ctx)).bind("k", key).bind("m", model).bind("now", now).execute());
+            db.jdbi().useTransaction(h -> {
+                h.createUpdate("INSERT INTO devices (tenant_id, device_key, model_key, created_at) "
+                        + "VALUES (:t, :k, :m, :now)").bind("t", tenant(ctx)).bind("k", key).bind("m", model)
+                        .bind("now", now).execute();
+                AuditLog.record(h, AdminApi.actor(ctx), now, "device.create", "device", key, Map.of("modelKey", model));
+            });
         } catch (RuntimeException e) {
             if (Sql.isUniqueViolation(e)) {
                 throw AdminApiException.conflict("Device '" + key + "' already exists.");
@@ -131,6 +136,7 @@ public final class DeviceAdmin {
             }
             h.createUpdate("DELETE FROM device_group_members WHERE device_id = :d").bind("d", id).execute();
             h.createUpdate("DELETE FROM devices WHERE id = :d").bind("d", id).execute();
+            AuditLog.record(h, AdminApi.actor(ctx), clock.millis(), "device.delete", "device", key, Map.of());
             return true;
         });
         if (!found) {
@@ -148,9 +154,15 @@ public final class DeviceAdmin {
         String description = in.string("description", "", 1024);
         long id;
         try {
-            id = db.jdbi().withHandle(h -> h.createQuery("INSERT INTO device_groups (tenant_id, name, description, created_at) "
-                            + "VALUES (:t, :n, :d, :now) RETURNING id").bind("t", tenant(ctx)).bind("n", name)
-                    .bind("d", description).bind("now", clock.millis()).mapTo(Long.class).one());
+            id = db.jdbi().inTransaction(h -> {
+                long now = clock.millis();
+                long gid = h.createQuery("INSERT INTO device_groups (tenant_id, name, description, created_at) "
+                                + "VALUES (:t, :n, :d, :now) RETURNING id").bind("t", tenant(ctx)).bind("n", name)
+                        .bind("d", description).bind("now", now).mapTo(Long.class).one();
+                AuditLog.record(h, AdminApi.actor(ctx), now, "device_group.create", "device_group", gid,
+                        Map.of("name", name, "description", description));
+                return gid;
+            });
         } catch (RuntimeException e) {
             if (Sql.isUniqueViolation(e)) {
                 throw AdminApiException.conflict("A device group named '" + name + "' already exists.");
@@ -208,8 +220,12 @@ public final class DeviceAdmin {
     private void deleteGroup(Context ctx) {
         long id = groupId(ctx);
         refuseIfTargeted(ctx, "groups", Long.toString(id), "Device group " + id);
-        db.jdbi().useHandle(h -> h.createUpdate("UPDATE device_groups SET deleted_at = :now WHERE id = :id")
-                .bind("now", clock.millis()).bind("id", id).execute());
+        long now = clock.millis();
+        db.jdbi().useTransaction(h -> {
+            h.createUpdate("UPDATE device_groups SET deleted_at = :now WHERE id = :id").bind("now", now).bind("id", id)
+                    .execute();
+            AuditLog.record(h, AdminApi.actor(ctx), now, "device_group.delete", "device_group", id, Map.of());
+        });
         catalog.refresh();
         ctx.status(204);
     }
@@ -240,6 +256,8 @@ public final class DeviceAdmin {
                 h.createUpdate("INSERT INTO device_group_members (group_id, device_id) VALUES (:g, :d) "
                         + "ON CONFLICT (group_id, device_id) DO NOTHING").bind("g", id).bind("d", deviceId).execute();
             }
+            AuditLog.record(h, AdminApi.actor(ctx), now, "device_group.add_members", "device_group", id,
+                    Map.of("deviceKeys", list));
         });
         catalog.refresh();
         Json.respond(ctx, 200, group(ctx, id));
@@ -248,12 +266,16 @@ public final class DeviceAdmin {
     private void removeMember(Context ctx) {
         long id = groupId(ctx);
         String key = ctx.pathParam("deviceKey");
-        int n = db.jdbi().withHandle(h -> h.createUpdate("DELETE FROM device_group_members WHERE group_id = :g AND device_id = "
-                        + "(SELECT id FROM devices WHERE tenant_id = :t AND device_key = :k)")
-                .bind("g", id).bind("t", tenant(ctx)).bind("k", key).execute());
-        if (n == 0) {
-            throw AdminApiException.notFound("Device '" + key + "' is not in group " + id + ".");
-        }
+        db.jdbi().useTransaction(h -> {
+            int n = h.createUpdate("DELETE FROM device_group_members WHERE group_id = :g AND device_id = "
+                            + "(SELECT id FROM devices WHERE tenant_id = :t AND device_key = :k)")
+                    .bind("g", id).bind("t", tenant(ctx)).bind("k", key).execute();
+            if (n == 0) {
+                throw AdminApiException.notFound("Device '" + key + "' is not in group " + id + ".");
+            }
+            AuditLog.record(h, AdminApi.actor(ctx), clock.millis(), "device_group.remove_member", "device_group", id,
+                    Map.of("deviceKey", key));
+        });
         catalog.refresh();
         ctx.status(204);
     }
@@ -266,8 +288,14 @@ public final class DeviceAdmin {
         checkKey(key, "modelKey");
         String name = in.string("name", "", 128);
         try {
-            db.jdbi().useHandle(h -> h.createUpdate("INSERT INTO device_models (tenant_id, model_key, name, created_at) "
-                    + "VALUES (:t, :k, :n, :now)").bind("t", tenant(ctx)).bind("k", key).bind("n", name).bind("now", clock.millis()).execute());
+            db.jdbi().useTransaction(h -> {
+                long now = clock.millis();
+                h.createUpdate("INSERT INTO device_models (tenant_id, model_key, name, created_at) "
+                        + "VALUES (:t, :k, :n, :now)").bind("t", tenant(ctx)).bind("k", key).bind("n", name)
+                        .bind("now", now).execute();
+                AuditLog.record(h, AdminApi.actor(ctx), now, "device_model.create", "device_model", key,
+                        Map.of("name", name));
+            });
         } catch (RuntimeException e) {
             if (Sql.isUniqueViolation(e)) {
                 throw AdminApiException.conflict("Device model '" + key + "' already exists.");
@@ -295,11 +323,16 @@ public final class DeviceAdmin {
     private void deleteModel(Context ctx) {
         String key = ctx.pathParam("modelKey");
         refuseIfTargeted(ctx, "models", key, "Device model '" + key + "'");
-        int n = db.jdbi().withHandle(h -> h.createUpdate("UPDATE device_models SET deleted_at = :now WHERE tenant_id = :t "
-                + "AND model_key = :k AND deleted_at IS NULL").bind("now", clock.millis()).bind("t", tenant(ctx)).bind("k", key).execute());
-        if (n == 0) {
-            throw AdminApiException.notFound("No device model '" + key + "'.");
-        }
+        db.jdbi().useTransaction(h -> {
+            long now = clock.millis();
+            int n = h.createUpdate("UPDATE device_models SET deleted_at = :now WHERE tenant_id = :t "
+                            + "AND model_key = :k AND deleted_at IS NULL").bind("now", now).bind("t", tenant(ctx))
+                    .bind("k", key).execute();
+            if (n == 0) {
+                throw AdminApiException.notFound("No device model '" + key + "'.");
+            }
+            AuditLog.record(h, AdminApi.actor(ctx), now, "device_model.delete", "device_model", key, Map.of());
+        });
         ctx.status(204);
     }
 

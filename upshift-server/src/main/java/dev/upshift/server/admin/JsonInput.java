@@ -48,6 +48,11 @@ final class JsonInput {
         return new JsonInput((ObjectNode) root);
     }
 
+    /** The request's fields as sent, for the audit log's record of a change (never holds secrets by design). */
+    ObjectNode fields() {
+        return node.deepCopy();
+    }
+
     boolean has(String field) {
         JsonNode n = node.get(field);
         return n != null && !n.isNull();

@@ -54,7 +54,7 @@ public final class ReleaseAdmin {
         ReleasePublisher.Upload u;
         try (ArtifactStore.Staged staged = files.receive(ctx)) {
             checks.declaredHashes(ctx.header("X-Content-SHA256"), ctx.header("X-Content-SHA512"), staged.blob());
-            u = publisher.stageUpload(app, fileName, staged);
+            u = publisher.stageUpload(app, fileName, staged, AdminApi.actor(ctx));
         }
         Json.respond(ctx, 201, Map.of("fileName", u.fileName(), "sha256", u.sha256(), "size", u.size()));
     }
@@ -63,7 +63,7 @@ public final class ReleaseAdmin {
         App app = AdminApi.ownedApp(ctx, catalog.current());
         byte[] manifest = AdminApi.body(ctx, maxBodyBytes);
         ReleasePlan plan = ManifestPlans.plan(app, ctx.queryParam("manifest"), manifest);
-        List<ReleasePublisher.Published> done = publisher.publish(app, plan, options(ctx));
+        List<ReleasePublisher.Published> done = publisher.publish(app, plan, options(ctx), AdminApi.actor(ctx));
         Json.respond(ctx, 201, Map.of("versions", done.stream().map(ReleaseAdmin::render).toList()));
     }
 

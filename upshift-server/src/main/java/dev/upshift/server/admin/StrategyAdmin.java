@@ -96,17 +96,18 @@ public final class StrategyAdmin {
     private void create(Context ctx) {
         CatalogSnapshot snap = catalog.current();
         App app = AdminApi.ownedApp(ctx, snap);
-        StrategyEntry created = create(app, JsonInput.parse(AdminApi.body(ctx, maxBodyBytes), FIELDS));
+        StrategyEntry created = create(app, JsonInput.parse(AdminApi.body(ctx, maxBodyBytes), FIELDS),
+                AdminApi.actor(ctx));
         CatalogSnapshot after = catalog.current();
         Json.respond(ctx, 201, render(app, after, created));
     }
 
     /** Creates a strategy from admin API fields (the publishing paths build them). */
-    public StrategyEntry create(App app, com.fasterxml.jackson.databind.node.ObjectNode fields) {
-        return create(app, JsonInput.of(fields, FIELDS));
+    public StrategyEntry create(App app, com.fasterxml.jackson.databind.node.ObjectNode fields, AuditLog.Actor actor) {
+        return create(app, JsonInput.of(fields, FIELDS), actor);
     }
 
-    private StrategyEntry create(App app, JsonInput in) {
+    private StrategyEntry create(App app, JsonInput in, AuditLog.Actor actor) {
         CatalogSnapshot snap = catalog.current();
         Draft d = db.jdbi().withHandle(h -> validate(h, app, snap, in, null));
         long now = clock.millis();
@@ -121,6 +122,10 @@ public final class StrategyAdmin {
                             + ":now, :now, :now) RETURNING id")
                     .bind("app", app.id()).bindMap(columns(d)).bind("now", now).mapTo(Long.class).one();
             writeRules(h, sid, d);
+            Map<String, Object> detail = new LinkedHashMap<>();
+            detail.put("appKey", app.key());
+            detail.put("after", in.fields());
+            AuditLog.record(h, actor, now, "strategy.create", "strategy", sid, detail);
             return sid;
         });
         return catalog.refresh().strategy(id).orElseThrow();
@@ -143,6 +148,8 @@ public final class StrategyAdmin {
                             + "updated_at = :now WHERE id = :id")
                     .bindMap(columns(d)).bind("now", clock.millis()).bind("id", existing.id()).execute();
             writeRules(h, existing.id(), d);
+            AuditLog.record(h, AdminApi.actor(ctx), clock.millis(), "strategy.update", "strategy", existing.id(),
+                    AdminApi.changes(render(app, snap, existing), in));
         });
         CatalogSnapshot after = catalog.refresh();
         Json.respond(ctx, 200, render(app, after, after.strategy(existing.id()).orElseThrow()));
@@ -164,8 +171,13 @@ public final class StrategyAdmin {
         CatalogSnapshot snap = catalog.current();
         App app = AdminApi.ownedApp(ctx, snap);
         StrategyEntry s = owned(ctx, app, snap);
-        db.jdbi().useHandle(h -> h.createUpdate("UPDATE strategies SET deleted_at = :now, updated_at = :now WHERE id = :id")
-                .bind("now", clock.millis()).bind("id", s.id()).execute());
+        long now = clock.millis();
+        db.jdbi().useTransaction(h -> {
+            h.createUpdate("UPDATE strategies SET deleted_at = :now, updated_at = :now WHERE id = :id")
+                    .bind("now", now).bind("id", s.id()).execute();
+            AuditLog.record(h, AdminApi.actor(ctx), now, "strategy.delete", "strategy", s.id(),
+                    Map.of("appKey", app.key(), "before", render(app, snap, s)));
+        });
         catalog.refresh();
         ctx.status(204);
     }
@@ -191,8 +203,8 @@ public final class StrategyAdmin {
                     .bind("now", now).bind("reason", reason.isEmpty() ? "paused by an operator" : reason)
                     .bind("id", s.id()).execute();
             if (n > 0) {
-                AuditLog.record(h, app.tenantId(), now, AdminApi.actor(ctx), "strategy.pause", "strategy",
-                        Long.toString(s.id()), Map.of("reason", reason));
+                AuditLog.record(h, AdminApi.actor(ctx), now, "strategy.pause", "strategy", s.id(),
+                        Map.of("appKey", app.key(), "reason", reason));
             }
         });
         CatalogSnapshot after = catalog.refresh();
@@ -213,8 +225,8 @@ public final class StrategyAdmin {
                             + "stage_started_at = CASE WHEN stage_started_at IS NULL THEN NULL ELSE :now END, "
                             + "updated_at = :now WHERE id = :id")
                     .bind("now", now).bind("id", s.id()).execute();
-            AuditLog.record(h, app.tenantId(), now, AdminApi.actor(ctx), "strategy.resume", "strategy",
-                    Long.toString(s.id()), Map.of("pausedBecause", s.health().pauseReason()));
+            AuditLog.record(h, AdminApi.actor(ctx), now, "strategy.resume", "strategy", s.id(),
+                    Map.of("appKey", app.key(), "pausedBecause", s.health().pauseReason()));
         });
         CatalogSnapshot after = catalog.refresh();
         Json.respond(ctx, 200, render(app, after, after.strategy(s.id()).orElseThrow()));

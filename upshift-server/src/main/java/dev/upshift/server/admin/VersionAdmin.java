@@ -9,6 +9,7 @@ import dev.upshift.server.catalog.App;
 import dev.upshift.server.catalog.CatalogSnapshot;
 import dev.upshift.server.catalog.CatalogStore;
 import dev.upshift.server.catalog.Version;
+import dev.upshift.server.audit.AuditLog;
 import dev.upshift.server.db.Database;
 import dev.upshift.server.db.Sql;
 import dev.upshift.server.http.Json;
@@ -209,7 +210,8 @@ public final class VersionAdmin {
 
     private void create(Context ctx) {
         App app = AdminApi.ownedApp(ctx, catalog.current());
-        Version created = create(app, JsonInput.parse(AdminApi.body(ctx, maxBodyBytes), allowedFields(app.kind())));
+        Version created = create(app, JsonInput.parse(AdminApi.body(ctx, maxBodyBytes), allowedFields(app.kind())),
+                AdminApi.actor(ctx));
         Json.respond(ctx, 201, render(app, created, catalog.current()));
     }
 
@@ -218,11 +220,11 @@ public final class VersionAdmin {
      *
      * @throws AdminApiException 400 for invalid fields, 409 when the identity exists
      */
-    public Version create(App app, com.fasterxml.jackson.databind.node.ObjectNode fields) {
-        return create(app, JsonInput.of(fields, allowedFields(app.kind())));
+    public Version create(App app, com.fasterxml.jackson.databind.node.ObjectNode fields, AuditLog.Actor actor) {
+        return create(app, JsonInput.of(fields, allowedFields(app.kind())), actor);
     }
 
-    private Version create(App app, JsonInput in) {
+    private Version create(App app, JsonInput in, AuditLog.Actor actor) {
         NewVersion v = validate(app.kind(), in);
         String where = describe(app.kind(), v.platform(), v.arch());
         if (catalog.current().versionByIdentity(app.id(), v.platform(), v.arch(), v.key()).isPresent()) {
@@ -231,7 +233,7 @@ public final class VersionAdmin {
         long now = clock.millis();
         long id;
         try {
-            id = db.jdbi().withHandle(h -> h.createQuery("INSERT INTO versions (app_id, version_name, version_code, "
+            id = db.jdbi().inTransaction(h -> auditedInsert(h, app, actor, v, in, now, h.createQuery("INSERT INTO versions (app_id, version_name, version_code, "
                             + "version_key, platform, arch, description, release_note, changelog, release_url, url_path, "
                             + "content, signature, is_pre_release, upgrade_mode, forced_upgrade_version_code, "
                             + "silent_upgrade_version_code, update_type, min_system_version, created_at) VALUES (:app, "
@@ -244,7 +246,7 @@ public final class VersionAdmin {
                     .bind("releaseUrl", v.releaseUrl()).bind("urlPath", v.urlPath()).bind("content", v.content())
                     .bind("signature", v.signature()).bind("pre", v.preRelease() ? 1 : 0).bind("mode", v.upgradeMode())
                     .bind("forced", v.forcedCode()).bind("silent", v.silentCode()).bind("updateType", v.updateType())
-                    .bind("minSystem", v.minSystemVersion()).bind("now", now).mapTo(Long.class).one());
+                    .bind("minSystem", v.minSystemVersion()).bind("now", now).mapTo(Long.class).one()));
         } catch (RuntimeException e) {
             if (Sql.isUniqueViolation(e)) {
                 throw duplicate(app, v, where);
@@ -252,6 +254,14 @@ public final class VersionAdmin {
             throw e;
         }
         return catalog.refresh().version(id).orElseThrow();
+    }
+
+    private static long auditedInsert(org.jdbi.v3.core.Handle h, App app, AuditLog.Actor actor, NewVersion v,
+                                      JsonInput in, long now, long id) {
+        com.fasterxml.jackson.databind.node.ObjectNode detail = in.fields();
+        detail.put("appKey", app.key());
+        AuditLog.record(h, actor, now, "version.create", "version", id, Json.MAPPER.convertValue(detail, Map.class));
+        return id;
     }
 
     private static AdminApiException duplicate(App app, NewVersion v, String where) {
@@ -354,8 +364,10 @@ public final class VersionAdmin {
             h.createUpdate("UPDATE versions SET deleted_at = :now WHERE id = :id AND deleted_at IS NULL")
                     .bind("now", now).bind("id", v.id()).execute();
             // A strategy cannot offer a deleted version; remove it with the version rather than leave it orphaned.
-            h.createUpdate("UPDATE strategies SET deleted_at = :now, updated_at = :now WHERE version_id = :id "
-                    + "AND deleted_at IS NULL").bind("now", now).bind("id", v.id()).execute();
+            int strategies = h.createUpdate("UPDATE strategies SET deleted_at = :now, updated_at = :now "
+                    + "WHERE version_id = :id AND deleted_at IS NULL").bind("now", now).bind("id", v.id()).execute();
+            AuditLog.record(h, AdminApi.actor(ctx), now, "version.delete", "version", v.id(),
+                    Map.of("appKey", app.key(), "version", v.name(), "strategiesDeleted", strategies));
         });
         catalog.refresh();
         ctx.status(204);
@@ -378,8 +390,8 @@ public final class VersionAdmin {
                             + "WHERE id = :id AND yanked_at IS NULL")
                     .bind("now", now).bind("reason", reason).bind("id", v.id()).execute();
             if (n > 0) {
-                dev.upshift.server.audit.AuditLog.record(h, app.tenantId(), now, AdminApi.actor(ctx), "version.yank",
-                        "version", Long.toString(v.id()), Map.of("version", v.name(), "reason", reason));
+                AuditLog.record(h, AdminApi.actor(ctx), now, "version.yank", "version", v.id(),
+                        Map.of("appKey", app.key(), "version", v.name(), "reason", reason));
             }
         });
         CatalogSnapshot after = catalog.refresh();
@@ -394,8 +406,8 @@ public final class VersionAdmin {
         db.jdbi().useTransaction(h -> {
             h.createUpdate("UPDATE versions SET yanked_at = NULL, yank_reason = '' WHERE id = :id")
                     .bind("id", v.id()).execute();
-            dev.upshift.server.audit.AuditLog.record(h, app.tenantId(), clock.millis(), AdminApi.actor(ctx),
-                    "version.unyank", "version", Long.toString(v.id()), Map.of("version", v.name()));
+            AuditLog.record(h, AdminApi.actor(ctx), clock.millis(), "version.unyank", "version", v.id(),
+                    Map.of("appKey", app.key(), "version", v.name()));
         });
         CatalogSnapshot after = catalog.refresh();
         Json.respond(ctx, 200, render(app, after.version(v.id()).orElseThrow(), after));

@@ -74,6 +74,14 @@ final class ServeCommand implements Callable<Integer> {
         return String.join(" <- caused by: ", parts);
     }
 
+    private static String readToken(java.nio.file.Path file) {
+        try {
+            return java.nio.file.Files.readString(file).strip();
+        } catch (java.io.IOException e) {
+            return null;
+        }
+    }
+
     private static void printBanner(UpshiftServer server) {
         ServerConfig c = server.config();
         String base = server.baseUrl();
@@ -83,8 +91,17 @@ final class ServeCommand implements Callable<Integer> {
         sb.append("  database:  ").append(c.dbUrl()).append('\n');
         sb.append("  artifacts: ").append(c.artifactsDir()).append('\n');
         AdminAuth.Bootstrap b = server.bootstrap();
+        if (server.setupNeeded()) {
+            String code = b.generatedToken() != null ? b.generatedToken() : readToken(b.tokenFile());
+            sb.append("  set up:    open ").append(base).append("/console/setup")
+                    .append(code == null ? "" : "#code=" + code)
+                    .append("\n             and create the first owner")
+                    .append(code == null ? " (the setup code is UPSHIFT_ADMIN_TOKEN)" : "").append('\n');
+        } else {
+            sb.append("  console:   ").append(base).append("/console/  (sign in with your username and password)\n");
+        }
         if (b.generatedToken() != null) {
-            sb.append("  admin token (shown once; also saved to ").append(b.tokenFile()).append(", mode 600):\n");
+            sb.append("  bootstrap token (until the first owner exists; shown once; also saved to ").append(b.tokenFile()).append(", mode 600):\n");
             sb.append("      ").append(b.generatedToken()).append('\n');
         } else if (b.fromEnvironment()) {
             sb.append("  admin token: the value of UPSHIFT_ADMIN_TOKEN\n");
@@ -95,7 +112,7 @@ final class ServeCommand implements Callable<Integer> {
                 sb.append("  warning: UPSHIFT_ADMIN_TOKEN is set but ignored: it only seeds the first token of a new installation\n");
             }
         }
-        sb.append("  log in:    curl -H 'Authorization: Bearer <admin token>' ").append(base).append("/api/admin/v1/apps\n");
+        sb.append("  API:       curl -H 'Authorization: Bearer <token>' ").append(base).append("/api/admin/v1/apps\n");
         sb.append("  next:      ./upshift key create; ./upshift app create --kind win --name Demo\n");
         System.out.print(sb);
         System.out.flush();

@@ -76,6 +76,8 @@ public final class ConfigLoader {
                 + "(empty: /metrics is open on the listen address)");
         m.put("report-zone", "time zone whose calendar days statistics count in, e.g. UTC or Asia/Shanghai");
         m.put("event-retention-days", "days raw events are kept before deletion (0: forever); daily roll-ups are kept");
+        m.put("session-idle-minutes", "minutes after which an unused console session ends");
+        m.put("session-max-hours", "hours after sign-in at which a console session ends, however active");
         return java.util.Collections.unmodifiableMap(m);
     }
 
@@ -96,6 +98,8 @@ public final class ConfigLoader {
         values.put("metrics-token", "");
         values.put("report-zone", "UTC");
         values.put("event-retention-days", "90");
+        values.put("session-idle-minutes", "30");
+        values.put("session-max-hours", "12");
         values.keySet().forEach(k -> origin.put(k, "default"));
 
         Path file = resolveConfigFile();
@@ -261,7 +265,7 @@ public final class ConfigLoader {
         long maxArtifact = number("max-artifact-bytes", v, origin, 1, Long.MAX_VALUE);
         ArtifactStoreConfig store = artifactStore(v, origin);
         return new ServerConfig(host, port, dataDir, dbUrl, dbUser, dbPassword, publicUrl, maxBody, maxArtifact,
-                store, publish(v, origin), metricsToken(v, origin), events(v, origin));
+                store, publish(v, origin), metricsToken(v, origin), events(v, origin), sessions(v, origin));
     }
 
     /** The token of GET /metrics: empty leaves it open; a set token must be usable in a Bearer header. */
@@ -277,6 +281,17 @@ public final class ConfigLoader {
         }
         return token;
 
+    }
+
+    /** Console sessions: idle and absolute limits. */
+    private static SessionConfig sessions(Map<String, String> v, Map<String, String> origin) {
+        long idle = number("session-idle-minutes", v, origin, 1, 24 * 60);
+        long max = number("session-max-hours", v, origin, 1, 30 * 24);
+        if (idle > max * 60) {
+            throw invalid("session-idle-minutes", Long.toString(idle), origin,
+                    "is longer than session-max-hours (" + max + " h)", "use an idle limit below the absolute one");
+        }
+        return new SessionConfig(java.time.Duration.ofMinutes(idle), java.time.Duration.ofHours(max));
     }
 
     /** The events group: the statistics' time zone and how long raw events are kept. */

@@ -35,33 +35,39 @@ public record ServerConfig(
         ArtifactStoreConfig artifactStore,
         PublishConfig publish,
         String metricsToken,
-        EventsConfig events) {
+        EventsConfig events,
+        SessionConfig sessions) {
 
     /** Settings with the default artifact store (local files) and no publish fetching. */
     public ServerConfig(String host, int port, Path dataDir, String dbUrl, String dbUser, String dbPassword,
                         URI publicUrl, long maxBodyBytes, long maxArtifactBytes) {
         this(host, port, dataDir, dbUrl, dbUser, dbPassword, publicUrl, maxBodyBytes, maxArtifactBytes,
-                ArtifactStoreConfig.local(), PublishConfig.none(), null, EventsConfig.defaults());
+                ArtifactStoreConfig.local(), PublishConfig.none(), null, EventsConfig.defaults(), SessionConfig.defaults());
     }
 
     public ServerConfig withArtifactStore(ArtifactStoreConfig store) {
         return new ServerConfig(host, port, dataDir, dbUrl, dbUser, dbPassword, publicUrl, maxBodyBytes,
-                maxArtifactBytes, store, publish, metricsToken, events);
+                maxArtifactBytes, store, publish, metricsToken, events, sessions);
     }
 
     public ServerConfig withPublish(PublishConfig p) {
         return new ServerConfig(host, port, dataDir, dbUrl, dbUser, dbPassword, publicUrl, maxBodyBytes,
-                maxArtifactBytes, artifactStore, p, metricsToken, events);
+                maxArtifactBytes, artifactStore, p, metricsToken, events, sessions);
     }
 
     public ServerConfig withMetricsToken(String token) {
         return new ServerConfig(host, port, dataDir, dbUrl, dbUser, dbPassword, publicUrl, maxBodyBytes,
-                maxArtifactBytes, artifactStore, publish, token, events);
+                maxArtifactBytes, artifactStore, publish, token, events, sessions);
     }
 
     public ServerConfig withEvents(EventsConfig e) {
         return new ServerConfig(host, port, dataDir, dbUrl, dbUser, dbPassword, publicUrl, maxBodyBytes,
-                maxArtifactBytes, artifactStore, publish, metricsToken, e);
+                maxArtifactBytes, artifactStore, publish, metricsToken, e, sessions);
+    }
+
+    public ServerConfig withSessions(SessionConfig s) {
+        return new ServerConfig(host, port, dataDir, dbUrl, dbUser, dbPassword, publicUrl, maxBodyBytes,
+                maxArtifactBytes, artifactStore, publish, metricsToken, events, s);
     }
 
     public Path artifactsDir() {
@@ -88,6 +94,6 @@ public record ServerConfig(
         return "ServerConfig[host=" + host + ", port=" + port + ", dataDir=" + dataDir + ", dbUrl=" + dbUrl
                 + ", dbUser=" + dbUser + ", publicUrl=" + publicUrl + ", maxBodyBytes=" + maxBodyBytes
                 + ", maxArtifactBytes=" + maxArtifactBytes + ", artifactStore=" + artifactStore + ", publish=" + publish
-                + ", metricsToken=" + (metricsToken == null ? "none" : "(set)") + ", events=" + events + "]";
+                + ", metricsToken=" + (metricsToken == null ? "none" : "(set)") + ", events=" + events + ", sessions=" + sessions + "]";
     }
 }

@@ -19,6 +19,7 @@ import static j2html.TagCreator.th;
 import static j2html.TagCreator.thead;
 import static j2html.TagCreator.tr;
 
+import dev.upshift.server.accounts.Passwords;
 import dev.upshift.server.accounts.Role;
 import dev.upshift.server.db.Database;
 import j2html.tags.DomContent;
@@ -28,12 +29,12 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Users with their roles (the owner edits, everyone else reads), and the signed-in user's own API tokens and
+ * Users with their roles (admins read, the owner edits), and the signed-in user's own API tokens and
  * password. Token secrets exist only in the create answer; the script shows them once.
  */
 final class AccountPages {
     /** The least role that may read the user list; the same as the admin API's {@code GET /users}. */
-    static final Role USERS_READ = Role.VIEWER;
+    static final Role USERS_READ = Role.ADMIN;
 
     private record User(long id, String username, String displayName, Role role, long created, Long disabled) {
     }
@@ -112,7 +113,7 @@ final class AccountPages {
                                         Html.text("displayName", "").attr("data-type", "optional")),
                                 Html.field("user-role", "Role", null, roleSelect("role", Role.VIEWER,
                                         Role.OWNER)),
-                                Html.field("user-password", "Initial password", null, input().withType("password")
+                                Html.field("user-password", "Initial password", "At least " + Passwords.MIN_LENGTH + " characters.", input().withType("password")
                                         .withName("password").isRequired().attr("autocomplete", "new-password")),
                                 Html.submit("user-create-submit", "Add user")))
                 .withClass("panel");
@@ -122,7 +123,7 @@ final class AccountPages {
 
     Page tokens(ConsoleRequest req) {
         long now = clock.millis();
-        List<Token> tokens = db.jdbi().withHandle(h -> h.createQuery("SELECT id, name, role, created_at, expires_at, "
+        List<Token> tokens = db.jdbi().withHandle(h -> h.createQuery("SELECT id, description, role, created_at, expires_at, "
                         + "last_used_at FROM admin_tokens WHERE tenant_id = :t AND user_id = :u AND revoked_at IS NULL "
                         + "ORDER BY id")
                 .bind("t", req.tenant()).bind("u", req.who().userId())
@@ -152,10 +153,10 @@ final class AccountPages {
                                 .attr("aria-labelledby", "token-create-heading")
                                 .attr("data-secret-label", "API token {name}")
                                 .with(Html.field("token-name", "Name", "e.g. ci-deploy.", Html.text("name", "")
-                                                .isRequired().attr("maxlength", "128")),
+                                                .isRequired().attr("maxlength", "64")),
                                         Html.field("token-role", "Role", "At most your own role.",
                                                 roleSelect("role", req.who().role(), req.who().role())),
-                                        Html.field("token-expires", "Expires in days (optional)", "Empty: never.",
+                                        Html.field("token-expires", "Expires in days (optional)", "Empty: 90 days.",
                                                 Html.number("expiresInDays", "").attr("min", "1").attr("step", "1")
                                                         .attr("data-type", "int")),
                                         Html.submit("token-create-submit", "Create token")),

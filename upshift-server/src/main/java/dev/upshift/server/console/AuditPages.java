@@ -164,7 +164,8 @@ final class AuditPages {
                     .attr("hx-push-url", "true"));
         }
         nav.add(a("Newest").withHref("/console/audit" + (query.isEmpty() ? "" : "?" + query)).withClass("button"));
-        String export = Html.API + "/audit-log/export?" + query + (query.isEmpty() ? "" : "&") + "format=";
+        String exportQuery = exportQuery(f);
+        String export = Html.API + "/audit-log/export?" + exportQuery + (exportQuery.isEmpty() ? "" : "&") + "format=";
         return div(p(shown.size() + (more ? "+ entries" : " entries") + ", newest first.").withClass("hint")
                         .attr("aria-live", "polite"),
                 table,
@@ -172,6 +173,18 @@ final class AuditPages {
                 p(text("Export with these filters: "), a("CSV").withHref(export + "csv").withId("audit-export-csv"), text(" · "),
                         a("JSON lines").withHref(export + "jsonl").withId("audit-export-jsonl")).withClass("exports"))
                 .withId("audit-results");
+    }
+
+    /** The filters as the export route takes them: days become RFC 3339 instants, the end day inclusive. */
+    private static String exportQuery(Map<String, String> f) {
+        Map<String, String> api = new LinkedHashMap<>(f);
+        if (f.containsKey("from")) {
+            api.put("from", f.get("from") + "T00:00:00Z");
+        }
+        if (f.containsKey("to")) {
+            api.put("to", f.get("to") + "T23:59:59.999Z");
+        }
+        return query(api);
     }
 
     private static String query(Map<String, String> f) {

@@ -77,6 +77,7 @@ final class Layout {
     static boolean visible(Page.Section s, Role role) {
         return switch (s) {
             case AUDIT -> role.atLeast(Role.ADMIN);
+            case USERS -> role.atLeast(AccountPages.USERS_READ);
             default -> true;
         };
     }

@@ -6,6 +6,8 @@ import static j2html.TagCreator.input;
 import static j2html.TagCreator.p;
 import static j2html.TagCreator.strong;
 
+import dev.upshift.server.accounts.Passwords;
+
 /**
  * The two pages without a session. Both post to the admin API from {@code console.js} ({@code POST /session},
  * {@code POST /setup}), which sets the session cookie; the pages show the API's message when it refuses.
@@ -50,7 +52,8 @@ final class SignInPages {
                                 Html.field("setup-display-name", "Display name (optional)", null,
                                         Html.text("displayName", "").attr("autocomplete", "name")
                                                 .attr("data-type", "optional")),
-                                Html.field("setup-password", "Password", null,
+                                Html.field("setup-password", "Password", "At least " + Passwords.MIN_LENGTH
+                                                + " characters; a phrase of several words works well.",
                                         input().withType("password").withName("password").isRequired()
                                                 .attr("autocomplete", "new-password")),
                                 p().withId("setup-error").withClass("form-error").attr("role", "alert"),

@@ -64,7 +64,12 @@ public final class HttpServer {
             routes.accept(r);
             r.exception(ClientApiException.class, (e, ctx) ->
                     ClientCall.respondError(ctx, e.code(), e.getMessage(), e.docs()));
-            r.exception(AdminApiException.class, (e, ctx) -> adminError(ctx, e.error(), e.getMessage()));
+            r.exception(AdminApiException.class, (e, ctx) -> {
+                if (e.retryAfterSeconds() > 0) {
+                    ctx.header("Retry-After", Long.toString(e.retryAfterSeconds()));
+                }
+                adminError(ctx, e.error(), e.getMessage());
+            });
             r.exception(BodyReader.IncompleteBodyException.class, (e, ctx) -> {
                 LOG.debug("incomplete request body on {} {}", ctx.method(), ctx.path());
                 if (isAdmin(ctx)) {

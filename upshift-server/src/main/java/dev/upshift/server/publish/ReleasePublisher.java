@@ -12,6 +12,7 @@ import dev.upshift.server.catalog.CatalogSnapshot;
 import dev.upshift.server.catalog.CatalogStore;
 import dev.upshift.server.catalog.Version;
 import dev.upshift.server.catalog.VersionFile;
+import dev.upshift.server.audit.AuditLog;
 import dev.upshift.server.db.Database;
 import dev.upshift.server.http.Json;
 import dev.upshift.core.version.SemVer;
@@ -81,7 +82,8 @@ public final class ReleasePublisher {
      * Commits staged bytes as an upload for {@code app} under {@code fileName}, replacing an earlier upload of the
      * same name (a CI retry). The declared hashes, if any, have been checked by the caller.
      */
-    public Upload stageUpload(App app, String fileName, ArtifactStore.Staged staged) throws IOException {
+    public Upload stageUpload(App app, String fileName, ArtifactStore.Staged staged, AuditLog.Actor actor)
+            throws IOException {
         ArtifactAdmin.validateFileName(fileName);
         StoredBlob blob = staged.blob();
         staged.commit();
@@ -93,12 +95,15 @@ public final class ReleasePublisher {
             h.createUpdate("INSERT INTO publish_uploads (app_id, file_name, blob_sha256, created_at) "
                             + "VALUES (:app, :name, :s, :now)")
                     .bind("app", app.id()).bind("name", fileName).bind("s", blob.sha256()).bind("now", now).execute();
+            AuditLog.record(h, actor, now, "upload.stage", "app", app.key(),
+                    Map.of("fileName", fileName, "sha256", blob.sha256(), "size", blob.size()));
         });
         return new Upload(fileName, blob.sha256(), blob.size());
     }
 
     /** Carries out a plan; see the class comment for the order of steps. */
-    public List<Published> publish(App app, ReleasePlan plan, Options options) throws IOException {
+    public List<Published> publish(App app, ReleasePlan plan, Options options, AuditLog.Actor actor)
+            throws IOException {
         if (plan.versions().isEmpty()) {
             throw AdminApiException.invalid("The manifest names no files to publish.");
         }
@@ -118,7 +123,7 @@ public final class ReleasePublisher {
             // 2. Create or reuse versions, attach files and block maps, add strategies.
             List<Published> out = new ArrayList<>();
             for (ReleasePlan.PlannedVersion pv : plan.versions()) {
-                out.add(publishVersion(app, pv, options, sources, uploads));
+                out.add(publishVersion(app, pv, options, sources, uploads, actor));
             }
             forgetUploads(app, plan);
             return out;
@@ -133,24 +138,24 @@ public final class ReleasePublisher {
     }
 
     private Published publishVersion(App app, ReleasePlan.PlannedVersion pv, Options options,
-                                     Map<PlannedKey, ArtifactStore.Staged> sources, Map<String, StoredBlob> uploads)
-            throws IOException {
+                                     Map<PlannedKey, ArtifactStore.Staged> sources, Map<String, StoredBlob> uploads,
+                                     AuditLog.Actor actor) throws IOException {
         CatalogSnapshot snap = catalog.current();
         String key = SemVer.parse(pv.versionName()).value().map(SemVer::canonical).orElse(pv.versionName());
         Optional<Version> existing = snap.versionByIdentity(app.id(), pv.platform(), pv.arch(), key);
         boolean created = existing.isEmpty();
-        Version v = existing.orElseGet(() -> versions.create(app, versionFields(app, pv)));
+        Version v = existing.orElseGet(() -> versions.create(app, versionFields(app, pv), actor));
         List<String> names = new ArrayList<>();
         for (ReleasePlan.PlannedFile pf : pv.files()) {
             ArtifactStore.Staged staged = sources.get(new PlannedKey(pv, pf));
             VersionFile f = files.attach(app, v, new ArtifactAdmin.FileUpload(pf.role(), pf.fileName(), null,
-                    pf.declaredSha512(), pf.signature(), null), staged);
+                    pf.declaredSha512(), pf.signature(), null), staged, actor);
             names.add(f.fileName());
             StoredBlob blockmap = uploads.get(pf.fileName() + ".blockmap");
             if (blockmap != null) {
                 v = catalog.current().version(v.id()).orElseThrow();
                 files.attach(app, v, new ArtifactAdmin.FileUpload(pf.role(), pf.fileName() + ".blockmap", null, null,
-                        null, null), artifacts.alreadyStored(blockmap));
+                        null, null), artifacts.alreadyStored(blockmap), actor);
                 names.add(pf.fileName() + ".blockmap");
             }
             v = catalog.current().version(v.id()).orElseThrow();
@@ -160,7 +165,7 @@ public final class ReleasePublisher {
         boolean hasStrategy = catalog.current().strategies(app.id()).stream()
                 .anyMatch(s -> s.rule().version().id() == versionId);
         if (options.createStrategy() && !hasStrategy) {
-            strategyId = strategies.create(app, strategyFields(v, pv, options)).id();
+            strategyId = strategies.create(app, strategyFields(v, pv, options), actor).id();
         }
         return new Published(v.id(), v.name(), v.platform(), v.arch(), created, names, strategyId);
     }

@@ -3,6 +3,7 @@ package dev.upshift.server.protocol.upgradelink;
 import dev.upshift.core.auth.LegacySignatureV1;
 import dev.upshift.core.kind.AppKind;
 import dev.upshift.core.protocol.UpgradeLinkCode;
+import dev.upshift.server.audit.AuditLog;
 import dev.upshift.server.admin.AdminApiException;
 import dev.upshift.server.admin.ArtifactAdmin;
 import dev.upshift.server.admin.ReleaseAdmin;
@@ -89,7 +90,7 @@ public final class CiUploadEndpoint {
                 ctx.req().getContentLengthLong())) {
             calls.authenticateStreamed(ctx, snap, bodyDigest);
             checks.declaredHashes(ctx.header("X-Content-SHA256"), ctx.header("X-Content-SHA512"), staged.blob());
-            u = publisher.stageUpload(app, fileName, staged);
+            u = publisher.stageUpload(app, fileName, staged, ciActor(app, claimed, ctx));
         }
         ClientCall.respond(ctx, UpgradeLinkCode.OK, "success", "",
                 Map.of("fileName", u.fileName(), "sha256", u.sha256(), "size", u.size()));
@@ -102,9 +103,15 @@ public final class CiUploadEndpoint {
         AccessKey key = calls.authenticate(ctx, snap, body);
         App app = ClientCall.ownedApp(new ClientCall.Signed(snap, key, null), kind, appKey);
         List<ReleasePublisher.Published> done = publisher.publish(app,
-                ManifestPlans.plan(app, ctx.queryParam("manifest"), body), ReleaseAdmin.options(ctx));
+                ManifestPlans.plan(app, ctx.queryParam("manifest"), body), ReleaseAdmin.options(ctx),
+                ciActor(app, key, ctx));
         ClientCall.respond(ctx, UpgradeLinkCode.OK, "success", "",
                 Map.of("versions", done.stream().map(ReleaseAdmin::render).toList()));
+    }
+
+    /** CI publishes under its access key's name in the audit log. */
+    private static AuditLog.Actor ciActor(App app, AccessKey key, Context ctx) {
+        return new AuditLog.Actor(app.tenantId(), "ci (access key " + key.accessKey() + ")", ctx.ip());
     }
 
     private interface Handler {
