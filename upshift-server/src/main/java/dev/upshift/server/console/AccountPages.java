@@ -59,7 +59,7 @@ final class AccountPages {
                 .bind("t", req.tenant())
                 .map((rs, c) -> new User(rs.getLong(1), rs.getString(2), rs.getString(3),
                         Role.fromWireName(rs.getString(4)).orElse(Role.VIEWER), rs.getLong(5),
-                        (Long) rs.getObject(6, Long.class)))
+                        Rows.nullableLong(rs, 6)))
                 .list());
         DomContent listing = div(table(thead(tr(th("Username").attr("scope", "col"),
                         th("Display name").attr("scope", "col"), th("Role").attr("scope", "col"),
@@ -129,7 +129,7 @@ final class AccountPages {
                 .bind("t", req.tenant()).bind("u", req.who().userId())
                 .map((rs, c) -> new Token(rs.getLong(1), rs.getString(2) == null ? "" : rs.getString(2),
                         Role.fromWireName(rs.getString(3)).orElse(Role.VIEWER), rs.getLong(4),
-                        (Long) rs.getObject(5, Long.class), (Long) rs.getObject(6, Long.class)))
+                        Rows.nullableLong(rs, 5), Rows.nullableLong(rs, 6)))
                 .list());
         DomContent listing = tokens.isEmpty() ? Html.empty("You have no API tokens.")
                 : div(table(thead(tr(th("Name").attr("scope", "col"), th("Role").attr("scope", "col"),

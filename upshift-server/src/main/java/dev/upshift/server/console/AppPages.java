@@ -119,6 +119,7 @@ final class AppPages {
     private static DomContent createForm() {
         return section(h2("Create an app").withId("app-create-heading"),
                 Html.apiForm("app-create-form", "POST", Html.API + "/apps", "redirect:/console/apps/{key}")
+                        .attr("data-done", "App created.")
                         .attr("aria-labelledby", "app-create-heading")
                         .with(Html.field("app-kind", "Kind", null, select(each(KIND_HELP.entrySet(), e ->
                                                 option(e.getKey().wireName()).withValue(e.getKey().wireName())
@@ -268,7 +269,7 @@ final class AppPages {
         @SuppressWarnings("unchecked")
         Map<String, Long> byCode = (Map<String, Long>) ((Map<String, Object>) report.get("funnel")).get("failuresByCode");
         if (byCode.isEmpty()) {
-            return section(h2("Failures by code"), Html.empty("No failures were reported in this range."))
+            return section(j2html.TagCreator.h3("Failures by code"), Html.empty("No failures were reported in this range."))
                     .withClass("chart").withId("chart-failures");
         }
         List<Charts.Point> points = byCode.entrySet().stream()
@@ -289,6 +290,7 @@ final class AppPages {
         String path = Html.API + "/apps/" + Html.enc(app.key());
         return section(h2("Settings").withId("app-settings-heading"),
                 Html.apiForm("app-edit-form", "PATCH", path, "reload").attr("aria-labelledby", "app-settings-heading")
+                        .attr("data-done", "App saved.")
                         .with(Html.field("app-edit-name", "Name", null, Html.text("name", app.name()).isRequired()
                                         .attr("maxlength", "128")),
                                 Html.field("app-edit-description", "Description", null,
@@ -301,7 +303,7 @@ final class AppPages {
                                         "Empty turns the signature check off.",
                                         Html.text("sparklePublicKey", app.sparklePublicKey())) : null,
                                 Html.submit("app-edit-submit", "Save")),
-                div(Html.apiButton("Delete app", "DELETE", path, "redirect:/console/").withId("app-delete")
+                div(Html.apiButton("Delete app", "DELETE", path, "redirect:/console/").withId("app-delete").attr("data-done", "App deleted.")
                         .withClass("danger").attr("data-confirm", "Delete " + app.name() + " with its versions and "
                                 + "strategies? Clients stop getting updates for it.")).withClass("actions"))
                 .withClass("panel");

@@ -5,6 +5,7 @@ import static j2html.TagCreator.details;
 import static j2html.TagCreator.each;
 import static j2html.TagCreator.figcaption;
 import static j2html.TagCreator.figure;
+import static j2html.TagCreator.h3;
 import static j2html.TagCreator.li;
 import static j2html.TagCreator.span;
 import static j2html.TagCreator.table;
@@ -29,17 +30,17 @@ import java.util.Locale;
  * exact values. Colours come from console.css classes ({@code s0}..{@code s5}), never inline styles (the CSP
  * forbids them).
  *
- * <p>Geometry: a fixed 640x240 view box scaled to the container's width by CSS. The y axis starts at zero and ends at
+ * <p>Geometry: a fixed 400x180 view box (about one CSS pixel per unit in a half-width column) scaled to the container's width by CSS. The y axis starts at zero and ends at
  * a "nice" maximum (1, 2 or 5 times a power of ten).
  */
 final class Charts {
     static final int SERIES_COLOURS = 6;
-    private static final int W = 640;
-    private static final int H = 240;
-    private static final int LEFT = 48;
-    private static final int RIGHT = 8;
-    private static final int TOP = 12;
-    private static final int BOTTOM = 36;
+    private static final int W = 400;
+    private static final int H = 180;
+    private static final int LEFT = 36;
+    private static final int RIGHT = 6;
+    private static final int TOP = 10;
+    private static final int BOTTOM = 24;
 
     /** One labelled value. */
     record Point(String label, long value) {
@@ -97,7 +98,7 @@ final class Charts {
                         .with(tag("title").withText(categories.get(i) + ", " + series.get(s).name() + ": " + v)));
             }
             if (i % labelEvery == 0) {
-                svg.with(tag("text").withClass("tick").attr("x", fmt(x + barW / 2)).attr("y", H - BOTTOM + 16)
+                svg.with(tag("text").withClass("tick").attr("x", fmt(x + barW / 2)).attr("y", H - BOTTOM + 15)
                         .attr("text-anchor", "middle").withText(shortLabel(categories.get(i))));
             }
         }
@@ -119,7 +120,7 @@ final class Charts {
             }
             rows.add(tr(each(cells.stream())));
         }
-        return figure(svg, series.size() > 1 ? legend(series) : null, figcaption(caption),
+        return figure(h3(title), svg, series.size() > 1 ? legend(series) : null, figcaption(caption),
                 dataTable(title, thead(tr(each(headers.stream()))), rows))
                 .withClass("chart").withId(id);
     }
@@ -129,10 +130,10 @@ final class Charts {
                            List<Point> points) {
         long max = points.stream().mapToLong(Point::value).max().orElse(0);
         long top = niceMax(max);
-        int rowH = 28;
+        int rowH = 24;
         int height = TOP + rowH * Math.max(1, points.size()) + 8;
-        int left = 120;
-        double plotW = W - left - 64;
+        int left = 92;
+        double plotW = W - left - 48;
         StringBuilder desc = new StringBuilder();
         points.forEach(p -> desc.append(desc.length() == 0 ? "" : ", ").append(p.label()).append(' ').append(p.value()));
         ContainerTag<?> svg = tag("svg").attr("viewBox", "0 0 " + W + " " + height).attr("role", "img")
@@ -153,7 +154,7 @@ final class Charts {
         }
         List<DomContent> rows = points.stream().<DomContent>map(p -> tr(th(p.label()).attr("scope", "row"),
                 td(Long.toString(p.value())).withClass("num"))).toList();
-        return figure(svg, figcaption(caption),
+        return figure(h3(title), svg, figcaption(caption),
                 dataTable(title, thead(tr(th(labelHeader).attr("scope", "col"), th(valueHeader).attr("scope", "col"))),
                         rows))
                 .withClass("chart").withId(id);

@@ -82,11 +82,11 @@ public final class Console {
     /** Registers the console's routes, all GET. */
     public void register(RoutesConfig r) {
         r.get("/", ctx -> redirect(ctx, "/console/"));
-        r.get("/console", ctx -> redirect(ctx, "/console/"));
         r.get(ConsoleAssets.PREFIX + "{version}/{name}", assets::serve);
         r.get("/console/login", this::login);
         r.get("/console/setup", this::setup);
-        page(r, "/console/", Role.VIEWER, apps::list);
+        page(r, "/console/", Role.VIEWER, apps::list); // also answers /console: Javalin ignores trailing slashes
+        page(r, "/console/apps", Role.VIEWER, apps::list);
         page(r, "/console/apps/{appKey}", Role.VIEWER, apps::dashboard);
         page(r, "/console/apps/{appKey}/versions", Role.VIEWER, versions::list);
         page(r, "/console/apps/{appKey}/versions/new", Role.PUBLISHER, versions::create);

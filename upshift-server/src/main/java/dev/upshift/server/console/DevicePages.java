@@ -71,8 +71,8 @@ final class DevicePages {
             return h.createQuery("SELECT id, device_key, model_key, first_seen_at, last_seen_at, created_at FROM devices "
                             + "WHERE tenant_id = :t ORDER BY id DESC LIMIT " + SHOWN_DEVICES)
                     .bind("t", req.tenant())
-                    .map((rs, c) -> new Device(rs.getString(2), rs.getString(3), (Long) rs.getObject(4, Long.class),
-                            (Long) rs.getObject(5, Long.class), rs.getLong(6),
+                    .map((rs, c) -> new Device(rs.getString(2), rs.getString(3), Rows.nullableLong(rs, 4),
+                            Rows.nullableLong(rs, 5), rs.getLong(6),
                             groupsOf.getOrDefault(rs.getLong(1), List.of())))
                     .list();
         });

@@ -162,9 +162,11 @@ final class StrategyPages {
         String path = api(app) + "/" + s.id();
         if (s.health().pausedAt() != null || !s.rule().enabled()) {
             return Html.apiButton("Resume", "POST", path + "/resume", "reload").withId(id.replace("pause", "resume"))
+                    .attr("data-done", "Strategy resumed.")
                     .attr("data-confirm", "Resume " + s.name() + "? It is offered again and its health count restarts.");
         }
         return Html.apiButton("Pause", "POST", path + "/pause", "reload").withId(id).withClass("danger")
+                .attr("data-done", "Strategy paused.")
                 .attr("data-prompt", "Pause " + s.name() + ": it stops being offered at once. Reason (optional):");
     }
 
@@ -188,7 +190,7 @@ final class StrategyPages {
                         .attr("data-confirm", "Delete strategy " + s.name() + "? Its version is no longer offered by it."))
                 .withClass("actions") : null;
         return new Page("Strategy " + s.name(), Page.Section.APPS, div(AppPages.appNav(app, "Strategies"),
-                p(span("State: "), state(s)).withClass("state-line").withId("strategy-state"),
+                div(span("State:"), state(s)).withClass("state-line").withId("strategy-state"),
                 actions,
                 admin ? editor(req, app, s) : readOnlyView(req, s)));
     }
@@ -226,7 +228,7 @@ final class StrategyPages {
 
         var form = Html.apiForm("strategy-form", editing ? "PATCH" : "POST", editing ? api(app) + "/" + s.id() : api(app),
                         editing ? "reload" : "redirect:" + base(app) + "/{id}")
-                .attr("data-builder", "strategy").attr("data-mode", editing ? "edit" : "create")
+                .attr("data-builder", "strategy").attr("data-done", editing ? "Strategy saved." : "Strategy created.").attr("data-mode", editing ? "edit" : "create")
                 .attr("data-semver", semver ? "true" : "false");
         form.with(
                 fieldset(legend("What is offered"),

@@ -115,9 +115,9 @@ final class VersionPages {
     private static DomContent yankButton(App app, Version v, String id) {
         String path = api(app) + "/" + v.id() + "/yank";
         return v.yanked()
-                ? Html.apiButton("Unyank", "DELETE", path, "reload").withId(id)
+                ? Html.apiButton("Unyank", "DELETE", path, "reload").withId(id).attr("data-done", "Version offered again.")
                 .attr("data-confirm", "Offer version " + v.name() + " again?")
-                : Html.apiButton("Yank", "POST", path, "reload").withId(id).withClass("danger")
+                : Html.apiButton("Yank", "POST", path, "reload").withId(id).withClass("danger").attr("data-done", "Version yanked.")
                 .attr("data-prompt", "Yank version " + v.name() + ": it is no longer offered. Reason (optional):");
     }
 
@@ -129,6 +129,7 @@ final class VersionPages {
         boolean semver = kind.versionScheme() == AppKind.VersionScheme.SEMVER;
         DomContent form = Html.apiForm("version-create-form", "POST", api(app),
                         "redirect:/console/apps/{appKey}/versions/{id}")
+                .attr("data-done", "Version created.")
                 .with(Html.field("version-name", "Version name", semver
                                         ? "SemVer, e.g. 1.2.3 or 1.3.0-beta.1." : "Shown to users, e.g. 2.4.0.",
                                 Html.text("versionName", "").isRequired().attr("maxlength", "128")),

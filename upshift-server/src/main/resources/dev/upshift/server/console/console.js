@@ -122,7 +122,8 @@
 
   function succeeded(el, r) {
     var how = el.getAttribute('data-success') || 'reload';
-    var done = el.getAttribute('data-done') || 'Saved.';
+    var method = el.getAttribute('data-method');
+    var done = el.getAttribute('data-done') || (method === 'DELETE' ? 'Deleted.' : method === 'POST' ? 'Done.' : 'Saved.');
     if (how === 'reload') {
       flashThenReload(done);
     } else if (how === 'login') {
