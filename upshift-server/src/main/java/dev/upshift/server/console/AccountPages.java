@@ -165,7 +165,9 @@ final class AccountPages {
                 section(h2("Change your password").withId("password-heading"),
                         Html.apiForm("password-form", "PUT", Html.API + "/me/password", "reload")
                                 .attr("aria-labelledby", "password-heading")
-                                .with(Html.field("password-current", "Current password", null, input()
+                                .with(input().withType("text").attr("autocomplete", "username").withValue(req.who().name())
+                                                .attr("hidden").attr("aria-hidden", "true").attr("tabindex", "-1"),
+                                        Html.field("password-current", "Current password", null, input()
                                                 .withType("password").withName("currentPassword").isRequired()
                                                 .attr("autocomplete", "current-password")),
                                         Html.field("password-new", "New password", null, input().withType("password")

@@ -29,9 +29,14 @@
     window.setTimeout(function () { el.textContent = text; }, 30);
   }
 
+  var statusTimer = null;
+
+  /** A result in the polite live region; it fades after ten seconds (errors in #alert stay until replaced). */
   function announce(text) {
     region('alert', '');
     region('status', text);
+    window.clearTimeout(statusTimer);
+    statusTimer = window.setTimeout(function () { region('status', ''); }, 10000);
   }
 
   function complain(text, form) {

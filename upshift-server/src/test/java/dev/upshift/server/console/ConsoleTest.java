@@ -344,7 +344,30 @@ class ConsoleTest {
         assertThat(restore.body()).contains("<html");
 
         assertThat(page("/console/audit?from=2000-01-01&to=2000-01-02", owner).body()).contains("No audit entries match.");
+        assertThat(page("/console/audit?action=version.yank&from=2000-01-01", owner).body()).contains("broken")
+                .contains("from=2000-01-01T00%3A00%3A00Z");
         assertThat(get("/console/audit?from=yesterday", owner).statusCode()).isEqualTo(400);
+    }
+
+    @Test
+    void theAuditLogPagesNewestFirstWithBefore() {
+        Session owner = setupOwner();
+        String key = apiOk("POST", "/apps", Map.of("kind", "url", "name", "Links"), owner, 201).get("key").asText();
+        long version = apiOk("POST", "/apps/" + key + "/versions", Map.of("versionName", "1", "versionCode", 1,
+                "urlPath", "https://example.com/1"), owner, 201).get("id").asLong();
+        for (int i = 0; i < 30; i++) {
+            apiOk("POST", "/apps/" + key + "/versions/" + version + "/yank", Map.of("reason", "round " + i), owner, 200);
+            apiOk("DELETE", "/apps/" + key + "/versions/" + version + "/yank", null, owner, 200);
+        }
+        String first = page("/console/audit?actor=olivia", owner).body();
+        assertThat(first).contains("round 29").doesNotContain("round 4&quot;");
+        Matcher older = Pattern.compile("id=\"audit-older\"[^>]*href=\"([^\"]+)\"|href=\"([^\"]+)\"[^>]*id=\"audit-older\"")
+                .matcher(first);
+        assertThat(older.find()).as("an older-entries link").isTrue();
+        String next = (older.group(1) != null ? older.group(1) : older.group(2)).replace("&amp;", "&");
+        assertThat(next).startsWith("/console/audit?actor=olivia&before=");
+        String second = page(next, owner).body();
+        assertThat(second).contains("round 0&quot;").doesNotContain("round 29").doesNotContain("id=\"audit-older\"");
     }
 
     @Test
