@@ -90,6 +90,9 @@ public final class AdminApi {
      * {@code Origin}/{@code Sec-Fetch-Site}.
      */
     private void requireToken(Context ctx) {
+        // Admin answers may hold secrets shown once (keys, tokens): never cached, never sniffed as another type.
+        ctx.header("Cache-Control", "no-store");
+        ctx.header("X-Content-Type-Options", "nosniff");
         if (routes.isPublic(ctx.method().name(), ctx.path())) {
             return;
         }
