@@ -485,7 +485,7 @@
     if (stages.length > 0) {
       o.stages = stages;
     } else {
-      o.percentage = num(q('[name="percentage"]'), true);
+      o.percentage = num(percentageField(form), true);
     }
     var target = radioValue(form, 'targeting-type');
     if (target === 'groups') {
@@ -569,6 +569,10 @@
   }
 
   function setupStrategy(form) {
+    var slider = document.getElementById('rollout-percentage');
+    if (slider) {
+      slider.setAttribute('data-last', slider.value);
+    }
     var template = document.getElementById('stage-row-template');
     var list = document.getElementById('strategy-stages');
     form.addEventListener('click', function (e) {
@@ -733,15 +737,34 @@
 
   // ---- start ----------------------------------------------------------------------------------------------------
 
-  document.addEventListener('input', function (e) {
+  /** Keeps the percentage slider and its number field equal; remembers what the slider showed last. */
+  function sync(e) {
     var target = e.target.getAttribute && e.target.getAttribute('data-sync');
     if (target) {
       var other = document.getElementById(target);
       if (other) {
         other.value = e.target.value;
       }
+      var slider = document.getElementById('rollout-percentage');
+      if (slider) {
+        slider.setAttribute('data-last', slider.value);
+      }
     }
-  });
+  }
+
+  document.addEventListener('input', sync);
+  document.addEventListener('change', sync);
+
+  /** The percentage to send: the exact number field, unless the slider was moved without an event (a script). */
+  function percentageField(form) {
+    var slider = form.querySelector('#rollout-percentage');
+    var exact = form.querySelector('[name="percentage"]');
+    if (slider && slider.hasAttribute('data-last') && slider.value !== slider.getAttribute('data-last')) {
+      exact.value = slider.value;
+      slider.setAttribute('data-last', slider.value);
+    }
+    return exact;
+  }
 
   document.addEventListener('change', function (e) {
     if (e.target.matches && e.target.matches('[data-kind-select]')) {
