@@ -5,6 +5,7 @@ import dev.upshift.server.accounts.Sessions;
 import dev.upshift.server.admin.AccountAdmin;
 import dev.upshift.server.admin.AdminApi;
 import dev.upshift.server.admin.OpenApiDocument;
+import dev.upshift.server.console.Console;
 import dev.upshift.server.admin.AdminAuth;
 import dev.upshift.server.admin.AdminRoutes;
 import dev.upshift.server.admin.DeviceAdmin;
@@ -195,6 +196,7 @@ public final class UpshiftServer implements AutoCloseable {
             OpenApiDocument openApi = new OpenApiDocument();
             AccountAdmin accountAdmin = new AccountAdmin(db, adminAuth, sessions, new LoginThrottle(clock), clock,
                     config.maxBodyBytes());
+            Console console = new Console(catalog, db, statistics, links, sessions, clock);
 
             List<AdminRoutes.Route> adminRoutes = new ArrayList<>();
             HttpServer http = new HttpServer(config.host(), config.port(), metrics, routes -> {
@@ -215,6 +217,7 @@ public final class UpshiftServer implements AutoCloseable {
                 releaseAdmin.register(admin);
                 new StatisticsAdmin(catalog, statistics).register(admin);
                 adminRoutes.addAll(admin.routes());
+                console.register(routes);
             });
             http.start();
             boundPort[0] = http.port();
