@@ -100,7 +100,7 @@ public final class UpshiftServer implements AutoCloseable {
     /** True until the installation's first owner exists (the console then offers setup). */
     public boolean setupNeeded() {
         return db.jdbi().withHandle(h -> h.createQuery("SELECT COUNT(*) FROM users WHERE role = 'owner' "
-                + "AND disabled_at IS NULL").mapTo(Long.class).one()) == 0;
+                + "AND disabled_at IS NULL AND tenant_id = (SELECT MIN(id) FROM tenants)").mapTo(Long.class).one()) == 0;
     }
 
     /** The admin API's routes with the access each needs, as registered (for the OpenAPI and access tests). */

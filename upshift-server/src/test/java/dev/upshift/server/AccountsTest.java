@@ -156,6 +156,22 @@ class AccountsTest {
     }
 
     @Test
+    void anOwnerInAnotherTenantDoesNotCountAsTheInstallationsFirstOwner() {
+        String other = ok(server.admin("POST", PREFIX + "/tenants", body("name", "acme")), 201).get("adminToken")
+                .asText();
+        ok(server.admin("POST", PREFIX + "/users", body("username", "acme-owner", "password", OWNER_PW, "role",
+                "owner"), other), 201);
+        assertThat(server.admin("GET", PREFIX + "/apps", null, other).statusCode()).isEqualTo(401);
+        assertThat(ok(json(server, "GET", PREFIX + "/setup", null, null), 200).get("setupNeeded").asBoolean()).isTrue();
+        Accounts.Browser owner = Accounts.setup(server, "olivia", OWNER_PW);
+        JsonNode me = ok(json(server, "GET", PREFIX + "/me", null, owner), 200);
+        assertThat(me.get("installation").asBoolean()).isTrue();
+        JsonNode acme = ok(json(server, "GET", PREFIX + "/me", null, Accounts.login(server, "acme-owner", OWNER_PW)), 200);
+        assertThat(acme.get("installation").asBoolean()).isFalse();
+        assertThat(acme.get("tenantId").asLong()).isNotEqualTo(me.get("tenantId").asLong());
+    }
+
+    @Test
     void signInRefusesWrongPasswordsAndLogoutEndsTheSessionEverywhere() {
         Accounts.setup(server, "olivia", OWNER_PW);
         assertError(json(server, "POST", PREFIX + "/session", body("username", "olivia", "password", "wrong password"),

@@ -69,7 +69,7 @@ public final class Sessions implements SessionLookup {
     @Override
     public boolean setupNeeded() {
         return db.jdbi().withHandle(h -> h.createQuery("SELECT COUNT(*) FROM users WHERE role = 'owner' "
-                + "AND disabled_at IS NULL").mapTo(Long.class).one()) == 0;
+                + "AND disabled_at IS NULL AND tenant_id = (SELECT MIN(id) FROM tenants)").mapTo(Long.class).one()) == 0;
     }
 
     /** The id of the request's live session, if any (to keep it when ending a user's other sessions). */
