@@ -330,10 +330,13 @@ class AccessMatrixTest {
             case "PATCH /users/{userId}" -> Call.json(PREFIX + "/users/" + user(), "{\"displayName\":\"X\"}", 200);
             case "DELETE /users/{userId}" -> Call.json(PREFIX + "/users/" + user(), null, 204);
             case "GET /tokens" -> Call.json(PREFIX + "/tokens", null, 200);
-            case "POST /tokens" -> Call.json(PREFIX + "/tokens", "{\"name\":\"t" + n + "\",\"role\":\"viewer\"}", 201);
+            // Tokens are made while signed in, never by another token (AccountsTest covers the session path).
+            case "POST /tokens" -> Call.json(PREFIX + "/tokens", "{\"name\":\"t" + n + "\",\"role\":\"viewer\"}", 403);
             case "DELETE /tokens/{tokenId}" -> {
                 // The owner's fresh token: only owners may revoke another user's token; others do not see it.
-                long id = make("/tokens", "{\"name\":\"victim" + n + "\"}").get("id").asLong();
+                Accounts.Browser owner = Accounts.login(server, "olivia", passwords.get(Role.OWNER));
+                long id = ok(Accounts.json(server, "POST", PREFIX + "/tokens", "{\"name\":\"victim" + n + "\"}", owner),
+                        201).get("id").asLong();
                 yield Call.json(PREFIX + "/tokens/" + id, null, role == Role.OWNER ? 204 : 404);
             }
             default -> throw new AssertionError("No access-matrix entry for " + key + "; add one to call().");

@@ -261,6 +261,32 @@ class AccountsTest {
     }
 
     @Test
+    void parallelGuessesCannotSlipPastTheThrottle() throws Exception {
+        Accounts.setup(server, "olivia", OWNER_PW);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(16);
+        try {
+            List<java.util.concurrent.Future<Integer>> answers = new ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                String guess = "parallel guess " + i;
+                answers.add(pool.submit(() -> json(server, "POST", PREFIX + "/session", body("username", "olivia",
+                        "password", guess), null).statusCode()));
+            }
+            int wrong = 0;
+            int throttled = 0;
+            for (java.util.concurrent.Future<Integer> a : answers) {
+                int status = a.get();
+                assertThat(status).isIn(401, 429, 503);
+                wrong += status == 401 ? 1 : 0;
+                throttled += status == 429 ? 1 : 0;
+            }
+            assertThat(wrong).as("password checks").isEqualTo(5);
+            assertThat(throttled).isGreaterThanOrEqualTo(30);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void apiTokensCarryARoleCappedByTheirUserAndExpire() {
         Accounts.Browser owner = Accounts.setup(server, "olivia", OWNER_PW);
         String app = ok(json(server, "POST", PREFIX + "/apps", body("kind", "url", "name", "Docs"), owner), 201)
@@ -274,6 +300,8 @@ class AccountsTest {
                 "invalid_request", "expiresInDays");
         JsonNode t = ok(json(server, "POST", PREFIX + "/tokens", body("name", "ci", "expiresInDays", 2), pete), 201);
         String token = t.get("token").asText();
+        assertError(server.admin("POST", PREFIX + "/tokens", body("name", "renewed"), token), 403, "forbidden",
+                "cannot renew itself");
         assertThat(t.get("role").asText()).isEqualTo("publisher");
         String versions = PREFIX + "/apps/" + app + "/versions";
         assertThat(server.admin("POST", versions, body("versionName", "1", "versionCode", 1,
@@ -325,8 +353,15 @@ class AccountsTest {
                 Accounts.USER_PW), null), 401, "unauthorized", "Wrong username or password");
         // Re-enabled, adam signs in again, but his revoked token stays revoked.
         ok(json(server, "PATCH", PREFIX + "/users/" + adamId, body("disabled", false), owner), 200);
-        Accounts.login(server, "adam", Accounts.USER_PW);
+        Accounts.Browser adamAgain = Accounts.login(server, "adam", Accounts.USER_PW);
         assertThat(server.admin("GET", PREFIX + "/apps", null, token).statusCode()).isEqualTo(401);
+        // An owner's password reset is account recovery: sessions end and tokens are revoked.
+        String fresh = ok(json(server, "POST", PREFIX + "/tokens", body("name", "fresh"), adamAgain), 201).get("token")
+                .asText();
+        ok(json(server, "PATCH", PREFIX + "/users/" + adamId, body("password", "a recovered passphrase"), owner), 200);
+        assertThat(json(server, "GET", PREFIX + "/me", null, adamAgain).statusCode()).isEqualTo(401);
+        assertThat(server.admin("GET", PREFIX + "/apps", null, fresh).statusCode()).isEqualTo(401);
+        Accounts.login(server, "adam", "a recovered passphrase");
     }
 
     @Test

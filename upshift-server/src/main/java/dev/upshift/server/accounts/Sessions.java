@@ -17,11 +17,12 @@ import org.jdbi.v3.core.Handle;
  * user changes password or is disabled: each of these is a row update, so it holds on every server at once.
  *
  * <p>The cookie is {@code __Host-upshift-session; Path=/; Secure; HttpOnly; SameSite=Strict} whenever the browser
- * will keep it: over https, and over http to a loopback address (browsers treat those as secure). Plain http to any
- * other address gets the same cookie without {@code Secure} and the {@code __Host-} prefix, which browsers would
- * otherwise drop; the server logs a warning to put TLS in front.
+ * will keep it: with an https {@code public-url} or request, and over http to a loopback address (browsers treat
+ * those as secure). Plain http to any other address gets {@code upshift-session} without {@code Secure} and the
+ * {@code __Host-} prefix, which browsers would otherwise drop; the server logs a warning to put TLS in front.
  */
 public final class Sessions implements SessionLookup {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Sessions.class);
     public static final String SECURE_COOKIE = "__Host-upshift-session";
     public static final String PLAIN_COOKIE = "upshift-session";
     /** Last-use times are written at most this often per session, so reads stay reads. */
@@ -35,9 +36,16 @@ public final class Sessions implements SessionLookup {
     private final Clock clock;
     private final SessionConfig config;
     private final LongPredicate installationTenant;
+    private final boolean httpsPublicUrl;
+    private volatile boolean warnedPlainCookie;
 
-    /** {@code installationTenant} tells whether a tenant id is the installation's first tenant. */
-    public Sessions(Database db, Clock clock, SessionConfig config, LongPredicate installationTenant) {
+    /**
+     * @param installationTenant tells whether a tenant id is the installation's first tenant
+     * @param httpsPublicUrl     whether the configured public URL is https (TLS ends at a proxy in front)
+     */
+    public Sessions(Database db, Clock clock, SessionConfig config, LongPredicate installationTenant,
+                    boolean httpsPublicUrl) {
+        this.httpsPublicUrl = httpsPublicUrl;
         this.db = db;
         this.clock = clock;
         this.config = config;
@@ -129,24 +137,33 @@ public final class Sessions implements SessionLookup {
     }
 
     /** Sets the session cookie on the answer. */
-    public static void setCookie(Context ctx, String token) {
-        ctx.res().addHeader("Set-Cookie", cookieHeader(ctx, token, false));
+    public void setCookie(Context ctx, String token) {
+        boolean secure = secureContext(ctx);
+        if (!secure && !warnedPlainCookie) {
+            warnedPlainCookie = true;
+            LOG.warn("console sign-in over plain http from {}: the session cookie cannot be Secure; put TLS in front "
+                    + "and set public-url to the https address", ctx.host());
+        }
+        ctx.res().addHeader("Set-Cookie", cookieHeader(secure, token, false));
     }
 
     /** Tells the browser to forget the session cookie. */
-    public static void clearCookie(Context ctx) {
-        ctx.res().addHeader("Set-Cookie", cookieHeader(ctx, "", true));
+    public void clearCookie(Context ctx) {
+        ctx.res().addHeader("Set-Cookie", cookieHeader(secureContext(ctx), "", true));
     }
 
-    private static String cookieHeader(Context ctx, String value, boolean expire) {
-        boolean secure = secureContext(ctx);
+    private static String cookieHeader(boolean secure, String value, boolean expire) {
         return (secure ? SECURE_COOKIE : PLAIN_COOKIE) + "=" + value + "; Path=/; HttpOnly; SameSite=Strict"
                 + (secure ? "; Secure" : "") + (expire ? "; Max-Age=0" : "");
     }
 
-    /** Whether the browser treats this origin as secure: https, or http to a loopback name or address. */
-    public static boolean secureContext(Context ctx) {
-        if ("https".equalsIgnoreCase(ctx.scheme())) {
+    /**
+     * Whether sessions use the {@code Secure}, {@code __Host-} cookie: when {@code public-url} is https (TLS ends at
+     * a proxy in front), the request came over https, or it went to a loopback name or address over http (browsers
+     * keep Secure cookies there).
+     */
+    boolean secureContext(Context ctx) {
+        if (httpsPublicUrl || "https".equalsIgnoreCase(ctx.scheme())) {
             return true;
         }
         String host = ctx.host();
@@ -162,11 +179,10 @@ public final class Sessions implements SessionLookup {
         return name.equals("localhost") || name.endsWith(".localhost") || name.startsWith("127.");
     }
 
-    private static Optional<String> cookie(Context ctx) {
-        String v = ctx.cookie(SECURE_COOKIE);
-        if (v == null || v.isEmpty()) {
-            v = ctx.cookie(PLAIN_COOKIE);
-        }
+    /** The session cookie of the request: in a secure context only the {@code __Host-} one, which no other site or
+     * plain-http page can set, so nobody can plant a session of their own in a victim's browser. */
+    private Optional<String> cookie(Context ctx) {
+        String v = ctx.cookie(secureContext(ctx) ? SECURE_COOKIE : PLAIN_COOKIE);
         return v == null || v.isEmpty() || v.length() > 128 ? Optional.empty() : Optional.of(v);
     }
 

@@ -85,13 +85,12 @@ public final class AccountAdmin {
         JsonInput in = JsonInput.parse(AdminApi.body(ctx, maxBodyBytes), Set.of("setupCode", "username", "password",
                 "displayName"));
         String ip = ctx.ip();
-        refuseIfThrottled("setup", ip);
+        takeAttempt("setup", ip);
         if (!sessions.setupNeeded()) {
             throw new AdminApiException(AdminApiException.AdminError.FORBIDDEN,
                     "Setup is done: an owner exists. Sign in instead.");
         }
         if (!auth.isSetupCode(in.string("setupCode", "", 256))) {
-            throttle.failed("setup", ip);
             throw new AdminApiException(AdminApiException.AdminError.FORBIDDEN, "Wrong setup code. Use the setup "
                     + "link the server printed at first start, or the token in <data-dir>/admin-token.");
         }
@@ -100,7 +99,7 @@ public final class AccountAdmin {
         String displayName = in.string("displayName", "", 128).strip();
         long tenant = db.jdbi().withHandle(h -> h.createQuery("SELECT id FROM tenants ORDER BY id LIMIT 1")
                 .mapTo(Long.class).one());
-        String hash = Passwords.hash(password);
+        String hash = hashPassword(password);
         long now = clock.millis();
         Sessions.Created session = db.jdbi().inTransaction(h -> {
             // Re-checked inside the transaction, so two racing setups cannot both create an owner.
@@ -114,7 +113,7 @@ public final class AccountAdmin {
             return sessions.create(h, id, ip, ctx.userAgent());
         });
         throttle.succeeded("setup", ip);
-        Sessions.setCookie(ctx, session.token());
+        sessions.setCookie(ctx, session.token());
         Json.respond(ctx, 201, signedIn(findUser(tenant, userIdOf(username)), session));
     }
 
@@ -125,18 +124,17 @@ public final class AccountAdmin {
         String username = in.string("username", "", 256).strip().toLowerCase(Locale.ROOT);
         String password = in.string("password", "", 1024);
         String ip = ctx.ip();
-        refuseIfThrottled(username, ip);
+        takeAttempt(username, ip);
         record Candidate(long id, long tenantId, String hash, boolean disabled) {
         }
         Optional<Candidate> user = db.jdbi().withHandle(h -> h.createQuery("SELECT id, tenant_id, password_hash, "
                         + "disabled_at FROM users WHERE username = :u").bind("u", username)
                 .map((rs, c) -> new Candidate(rs.getLong("id"), rs.getLong("tenant_id"), rs.getString("password_hash"),
                         rs.getObject("disabled_at") != null)).findOne());
-        boolean ok = Passwords.verify(password, user.map(Candidate::hash).orElse(null))
+        boolean ok = checkPassword(password, user.map(Candidate::hash).orElse(null))
                 && user.isPresent() && !user.get().disabled();
         long now = clock.millis();
         if (!ok) {
-            throttle.failed(username, ip);
             user.ifPresent(u -> db.jdbi().useTransaction(h -> AuditLog.record(h, new AuditLog.Actor(u.tenantId(),
                     username, ip), now, "session.login_failed", "user", u.id(), Map.of())));
             LOG.info("failed sign-in for '{}' from {}", username.replaceAll("\\p{Cntrl}", "?"), ip);
@@ -149,7 +147,7 @@ public final class AccountAdmin {
                     Map.of());
             return sessions.create(h, u.id(), ip, ctx.userAgent());
         });
-        Sessions.setCookie(ctx, session.token());
+        sessions.setCookie(ctx, session.token());
         Json.respond(ctx, 200, signedIn(findUser(u.tenantId(), u.id()), session));
     }
 
@@ -172,7 +170,7 @@ public final class AccountAdmin {
                         Map.of());
             }
         });
-        Sessions.clearCookie(ctx);
+        sessions.clearCookie(ctx);
         ctx.status(204);
     }
 
@@ -188,12 +186,40 @@ public final class AccountAdmin {
         AdminApi.requireSameOrigin(ctx);
     }
 
-    private void refuseIfThrottled(String account, String ip) {
-        OptionalLong wait = throttle.retryAfterSeconds(account, ip);
+    /** Takes one sign-in attempt from the throttle (before any password is hashed), or answers 429. */
+    private void takeAttempt(String account, String ip) {
+        OptionalLong wait = throttle.attempt(account, ip);
         if (wait.isPresent()) {
             throw new AdminApiException(AdminApiException.AdminError.TOO_MANY_REQUESTS, "Too many failed sign-in "
                     + "attempts; try again in " + humanSeconds(wait.getAsLong()) + ".")
                     .withRetryAfter(wait.getAsLong());
+        }
+    }
+
+    private boolean checkPassword(String password, String phc) {
+        boolean[] ok = new boolean[1];
+        boundedHash(() -> ok[0] = Passwords.verify(password, phc));
+        return ok[0];
+    }
+
+    private String hashPassword(String password) {
+        String[] out = new String[1];
+        boundedHash(() -> out[0] = Passwords.hash(password));
+        return out[0];
+    }
+
+    /** Password hashes run a few at a time (each holds 19 MiB); a flood waits, then gets 503 with Retry-After. */
+    private void boundedHash(Runnable work) {
+        boolean done;
+        try {
+            done = throttle.hash(work);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            done = false;
+        }
+        if (!done) {
+            throw new AdminApiException(AdminApiException.AdminError.UNAVAILABLE,
+                    "The server is busy checking passwords; try again in a few seconds.").withRetryAfter(5);
         }
     }
 
@@ -222,12 +248,12 @@ public final class AccountAdmin {
         String username = usernameOf(p.userId());
         String stored = db.jdbi().withHandle(h -> h.createQuery("SELECT password_hash FROM users WHERE id = :id")
                 .bind("id", p.userId()).mapTo(String.class).one());
-        refuseIfThrottled(username, ctx.ip());
-        if (!Passwords.verify(current, stored)) {
-            throttle.failed(username, ctx.ip());
+        takeAttempt(username, ctx.ip());
+        if (!checkPassword(current, stored)) {
             throw new AdminApiException(AdminApiException.AdminError.FORBIDDEN, "The current password is wrong.");
         }
-        String hash = Passwords.hash(password(in, "newPassword", username));
+        throttle.succeeded(username, ctx.ip());
+        String hash = hashPassword(password(in, "newPassword", username));
         long keep = sessions.currentSessionId(ctx).orElse(0L);
         long now = clock.millis();
         db.jdbi().useTransaction(h -> {
@@ -260,7 +286,7 @@ public final class AccountAdmin {
         String username = username(in);
         Role role = role(in.requiredString("role", 16));
         String displayName = in.string("displayName", "", 128).strip();
-        String hash = Passwords.hash(password(in, "password", username));
+        String hash = hashPassword(password(in, "password", username));
         long now = clock.millis();
         long id;
         try {
@@ -296,7 +322,7 @@ public final class AccountAdmin {
                 : (String) before.get("displayName");
         Boolean disabledInput = in.bool("disabled");
         boolean disabled = disabledInput == null ? (Boolean) before.get("disabled") : disabledInput;
-        String newHash = in.has("password") ? Passwords.hash(password(in, "password", (String) before.get("username")))
+        String newHash = in.has("password") ? hashPassword(password(in, "password", (String) before.get("username")))
                 : null;
         long now = clock.millis();
         db.jdbi().useTransaction(h -> {
@@ -311,7 +337,8 @@ public final class AccountAdmin {
             if (disabled || newHash != null) {
                 sessions.endAll(h, id, 0);
             }
-            if (disabled) {
+            if (disabled || newHash != null) {
+                // A reset by an owner is account recovery: whatever the old password let someone create goes too.
                 revokeTokensOf(h, id, now);
             }
             Map<String, Object> after = new LinkedHashMap<>(before);
@@ -353,9 +380,15 @@ public final class AccountAdmin {
         return m;
     }
 
-    private static void refuseIfLastOwner(Handle h, long tenant, long userId, boolean removesOwner) {
+    private void refuseIfLastOwner(Handle h, long tenant, long userId, boolean removesOwner) {
         if (!removesOwner) {
             return;
+        }
+        if (db.dialect() == Database.Dialect.POSTGRESQL) {
+            // Two owners demoting each other at once must not both see the other as the remaining owner. (SQLite has
+            // one writer at a time, so its transactions cannot interleave like this.)
+            h.createQuery("SELECT id FROM users WHERE tenant_id = :t AND role = 'owner' AND disabled_at IS NULL "
+                    + "FOR UPDATE").bind("t", tenant).mapTo(Long.class).list();
         }
         long otherOwners = h.createQuery("SELECT COUNT(*) FROM users WHERE tenant_id = :t AND role = 'owner' "
                 + "AND disabled_at IS NULL AND id <> :id").bind("t", tenant).bind("id", userId).mapTo(Long.class).one();
@@ -478,6 +511,10 @@ public final class AccountAdmin {
     /** {@code POST /tokens}: a new API token for the caller, with a role no higher than theirs; shown once. */
     private void createToken(Context ctx) {
         Principal p = requireUser(ctx);
+        if (p.via() != Principal.Via.SESSION) {
+            throw new AdminApiException(AdminApiException.AdminError.FORBIDDEN, "API tokens are created while signed "
+                    + "in (the console, or POST /api/admin/v1/session), so a token cannot renew itself.");
+        }
         JsonInput in = JsonInput.parse(AdminApi.body(ctx, maxBodyBytes), Set.of("name", "role", "expiresInDays"));
         String name = in.requiredString("name", 64).strip();
         if (name.isEmpty()) {

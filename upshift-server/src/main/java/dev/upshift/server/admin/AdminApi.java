@@ -132,7 +132,7 @@ public final class AdminApi {
                     "Cross-site request refused (Sec-Fetch-Site: " + site + ").");
         }
         String origin = ctx.header("Origin");
-        if (origin != null && !origin.equals("null")) {
+        if (origin != null) {
             String host = ctx.host();
             java.net.URI o;
             try {

@@ -18,7 +18,8 @@ public final class AdminApiException extends RuntimeException {
         PAYLOAD_TOO_LARGE(413, "payload_too_large"),
         TOO_MANY_REQUESTS(429, "too_many_requests"),
         VERIFICATION_FAILED(422, "verification_failed"),
-        INTERNAL(500, "internal_error");
+        INTERNAL(500, "internal_error"),
+        UNAVAILABLE(503, "unavailable");
 
         private final int status;
         private final String code;
