@@ -15,9 +15,11 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Writes one batch of events in the caller's transaction: the raw rows (one multi-row insert per chunk, skipping
- * reports whose client event id is already stored), the daily roll-ups of exactly the rows inserted, and the
- * device registrations. Nothing here commits; {@link EventQueue} does, once per batch.
+ * Writes one batch of events in the caller's transaction: the raw rows of reports (one multi-row insert per chunk,
+ * skipping reports whose client event id is already stored), the daily roll-ups of exactly the reports inserted and
+ * of every server fact, and the device registrations. Server facts (checked, offered, downloaded) get no raw row:
+ * nothing reads them one by one, and a row with four indexes per check was the writer's largest cost (decision
+ * 0018). Nothing here commits; {@link EventQueue} does, once per batch.
  *
  * <p>Why roll-ups in the same transaction: a statistic then never disagrees with the raw rows it summarises (no
  * lost or doubled increments after a crash), and queries never scan raw events.
@@ -53,7 +55,9 @@ final class EventWriter {
         List<Integer> toInsert = new java.util.ArrayList<>(batch.size());
         for (int i = 0; i < batch.size(); i++) {
             Event e = batch.get(i);
-            if (e.clientEventId() == null || seen.add(e.appId() + "\n" + e.clientEventId())) {
+            if (!e.isReport()) {
+                inserted[i] = true; // server facts are counted in the roll-ups only (decision 0018)
+            } else if (e.clientEventId() == null || seen.add(e.appId() + "\n" + e.clientEventId())) {
                 toInsert.add(i);
             }
         }
