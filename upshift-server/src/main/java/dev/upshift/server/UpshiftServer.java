@@ -78,12 +78,14 @@ public final class UpshiftServer implements AutoCloseable {
     private final Metrics metrics;
     private final ReadinessCheck readiness;
     private final List<AdminRoutes.Route> adminRoutes;
+    private final Sessions sessions;
 
     private UpshiftServer(ServerConfig config, Database db, NonceStore nonces, DownloadCounter downloads,
                           EventQueue events, HttpServer http, CatalogStore catalog, AdminAuth.Bootstrap bootstrap,
                           Metrics metrics, ReadinessCheck readiness, RolloutHealth rolloutHealth,
-                          List<AdminRoutes.Route> adminRoutes) {
+                          List<AdminRoutes.Route> adminRoutes, Sessions sessions) {
         this.adminRoutes = List.copyOf(adminRoutes);
+        this.sessions = sessions;
         this.rolloutHealth = rolloutHealth;
         this.metrics = metrics;
         this.readiness = readiness;
@@ -99,8 +101,7 @@ public final class UpshiftServer implements AutoCloseable {
 
     /** True until the installation's first owner exists (the console then offers setup). */
     public boolean setupNeeded() {
-        return db.jdbi().withHandle(h -> h.createQuery("SELECT COUNT(*) FROM users WHERE role = 'owner' "
-                + "AND disabled_at IS NULL AND tenant_id = (SELECT MIN(id) FROM tenants)").mapTo(Long.class).one()) == 0;
+        return sessions.setupNeeded();
     }
 
     /** The admin API's routes with the access each needs, as registered (for the OpenAPI and access tests). */
@@ -224,7 +225,7 @@ public final class UpshiftServer implements AutoCloseable {
             boundPort[0] = http.port();
             RolloutHealth rolloutHealth = new RolloutHealth(db, catalog, clock).start(Duration.ofSeconds(15));
             return new UpshiftServer(config, db, nonces, downloads, events, http, catalog, bootstrap, metrics,
-                    readiness, rolloutHealth, adminRoutes);
+                    readiness, rolloutHealth, adminRoutes, sessions);
         } catch (RuntimeException | IOException e) {
             if (nonces != null) {
                 nonces.close();
