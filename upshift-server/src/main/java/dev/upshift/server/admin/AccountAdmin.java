@@ -85,18 +85,19 @@ public final class AccountAdmin {
         JsonInput in = JsonInput.parse(AdminApi.body(ctx, maxBodyBytes), Set.of("setupCode", "username", "password",
                 "displayName"));
         String ip = ctx.ip();
-        takeAttempt("setup", ip);
         if (!sessions.setupNeeded()) {
             throw new AdminApiException(AdminApiException.AdminError.FORBIDDEN,
                     "Setup is done: an owner exists. Sign in instead.");
         }
+        // Field mistakes reveal nothing and do not count; only guesses at the setup code do.
+        String username = username(in);
+        String password = password(in, "password", username);
+        String displayName = in.string("displayName", "", 128).strip();
+        takeAttempt("setup", ip);
         if (!auth.isSetupCode(in.string("setupCode", "", 256))) {
             throw new AdminApiException(AdminApiException.AdminError.FORBIDDEN, "Wrong setup code. Use the setup "
                     + "link the server printed at first start, or the token in <data-dir>/admin-token.");
         }
-        String username = username(in);
-        String password = password(in, "password", username);
-        String displayName = in.string("displayName", "", 128).strip();
         long tenant = db.jdbi().withHandle(h -> h.createQuery("SELECT id FROM tenants ORDER BY id LIMIT 1")
                 .mapTo(Long.class).one());
         String hash = hashPassword(password);
