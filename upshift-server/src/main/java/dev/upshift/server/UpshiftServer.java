@@ -191,7 +191,7 @@ public final class UpshiftServer implements AutoCloseable {
                     config.maxBodyBytes());
             CiUploadEndpoint ciUpload = new CiUploadEndpoint(catalog, calls, artifactAdmin, publisher, uploadChecks);
             DeviceAdmin deviceAdmin = new DeviceAdmin(db, catalog, clock, config.maxBodyBytes());
-            Sessions sessions = new Sessions(db, clock, config.sessions(), adminAuth::isInstallationTenant,
+            Sessions sessions = new Sessions(db, clock, config.sessions(), adminAuth::installationTenantId,
                     config.publicUrl() != null && "https".equalsIgnoreCase(config.publicUrl().getScheme()));
             AdminApi adminApi = new AdminApi(db, catalog, cipher, adminAuth, versionAdmin, strategyAdmin, deviceAdmin,
                     sessions, clock, config.maxBodyBytes());

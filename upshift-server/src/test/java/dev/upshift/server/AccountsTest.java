@@ -7,19 +7,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.upshift.server.config.SessionConfig;
-import dev.upshift.server.http.Json;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -38,35 +33,11 @@ import org.junit.jupiter.params.provider.EnumSource;
 class AccountsTest {
     private static final String OWNER_PW = "a long owner passphrase";
 
-    /** A clock the test moves. */
-    static final class MovableClock extends Clock {
-        final AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-11-23T08:00:00Z"));
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public Instant instant() {
-            return now.get();
-        }
-
-        void advance(Duration d) {
-            now.updateAndGet(i -> i.plus(d));
-        }
-    }
-
     @Parameter
     TestDatabase database;
     @TempDir
     Path dir;
-    final MovableClock clock = new MovableClock();
+    final TestClock clock = new TestClock(Instant.parse("2026-11-23T08:00:00Z"));
     TestServer server;
 
     final ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> log =
@@ -101,12 +72,9 @@ class AccountsTest {
         }
     }
 
-    private static String body(Object... kv) {
-        var n = Json.MAPPER.createObjectNode();
-        for (int i = 0; i < kv.length; i += 2) {
-            n.set((String) kv[i], Json.MAPPER.valueToTree(kv[i + 1]));
-        }
-        return n.toString();
+    /** A JSON object from alternating field names and values (the admin API tests' helper, named for this file). */
+    private static String body(Object... fieldsAndValues) {
+        return AdminApiTest.json(fieldsAndValues);
     }
 
     private static void assertError(HttpResponse<String> r, int status, String code, String messagePart) {
@@ -145,7 +113,8 @@ class AccountsTest {
         assertThat(me.get("via").asText()).isEqualTo("session");
         assertThat(me.get("installation").asBoolean()).isTrue();
 
-        assertThat(ok(json(server, "GET", PREFIX + "/setup", null, null), 200).get("setupNeeded").asBoolean()).isFalse();
+        assertThat(ok(json(server, "GET", PREFIX + "/setup", null, null), 200).get("setupNeeded").asBoolean())
+                .isFalse();
         assertError(json(server, "POST", PREFIX + "/setup", body("setupCode", TestServer.ADMIN_TOKEN,
                 "username", "mallory", "password", OWNER_PW), null), 403, "forbidden", "Setup is done");
         assertError(server.admin("GET", PREFIX + "/apps", null), 401, "unauthorized", "first owner");
@@ -166,7 +135,8 @@ class AccountsTest {
         Accounts.Browser owner = Accounts.setup(server, "olivia", OWNER_PW);
         JsonNode me = ok(json(server, "GET", PREFIX + "/me", null, owner), 200);
         assertThat(me.get("installation").asBoolean()).isTrue();
-        JsonNode acme = ok(json(server, "GET", PREFIX + "/me", null, Accounts.login(server, "acme-owner", OWNER_PW)), 200);
+        Accounts.Browser acmeOwner = Accounts.login(server, "acme-owner", OWNER_PW);
+        JsonNode acme = ok(json(server, "GET", PREFIX + "/me", null, acmeOwner), 200);
         assertThat(acme.get("installation").asBoolean()).isFalse();
         assertThat(acme.get("tenantId").asLong()).isNotEqualTo(me.get("tenantId").asLong());
     }

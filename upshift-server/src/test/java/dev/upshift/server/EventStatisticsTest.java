@@ -14,15 +14,12 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -42,41 +39,22 @@ import org.junit.jupiter.params.provider.EnumSource;
 class EventStatisticsTest {
     static final ZoneId SHANGHAI = ZoneId.of("Asia/Shanghai");
 
-    /** A clock the test moves. */
-    static final class SettableClock extends Clock {
-        final AtomicReference<Instant> now = new AtomicReference<>();
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public Instant instant() {
-            return now.get();
-        }
-
-        void set(String localShanghai) {
-            now.set(java.time.LocalDateTime.parse(localShanghai).atZone(SHANGHAI).toInstant());
-        }
+    /** An instant given as Shanghai local time. */
+    static Instant shanghai(String localDateTime) {
+        return java.time.LocalDateTime.parse(localDateTime).atZone(SHANGHAI).toInstant();
     }
 
     @Parameter
     TestDatabase database;
     @TempDir
     Path dir;
-    final SettableClock clock = new SettableClock();
+    final TestClock clock = new TestClock(Instant.EPOCH);
     TestServer server;
     TestServer.Key key;
 
     @BeforeEach
     void start() {
-        clock.set("2025-03-10T10:00:00");
+        clock.set(shanghai("2025-03-10T10:00:00"));
         server = TestServer.start(database, dir, c -> c.withEvents(new EventsConfig(SHANGHAI, 90)), clock);
         key = server.createKey();
     }
@@ -148,7 +126,7 @@ class EventStatisticsTest {
 
         // Day 2, 2025-03-11 07:00 in Shanghai, which is still 2025-03-10 in UTC: 1 check and offer, 1 download,
         // 1 failed download report, 1 upgrade, 3 starts.
-        clock.set("2025-03-11T07:00:00");
+        clock.set(shanghai("2025-03-11T07:00:00"));
         check(app, "dev-b", 1);
         download(url);
         report(app, "app_upgrade_download", "dev-b", map("downloadVersionCode", 2, "code", 1001));
@@ -159,7 +137,7 @@ class EventStatisticsTest {
         server.server().events().flush();
 
         // Asked on 2025-03-12: "yesterday" is day 2.
-        clock.set("2025-03-12T12:00:00");
+        clock.set(shanghai("2025-03-12T12:00:00"));
         JsonNode info = info(app);
         assertThat(TestData.fieldNames(info)).containsExactly("yesterdayDownloadCount", "totalDownloadCount",
                 "yesterdayAppGetStrategyCount", "totalAppGetStrategyCount", "yesterdayAppUpgradeCount",
@@ -219,7 +197,7 @@ class EventStatisticsTest {
         assertThat(none.get("byStrategy")).isEmpty();
 
         // Raw events past the retention are deleted; the statistics, read from roll-ups, stay.
-        clock.set("2025-06-30T12:00:00");
+        clock.set(shanghai("2025-06-30T12:00:00"));
         long deadline = System.currentTimeMillis() + 10_000;
         while (rawEvents() > 0 && System.currentTimeMillis() < deadline) {
             Thread.sleep(50);

@@ -7,7 +7,7 @@ import io.javalin.http.Context;
 import java.time.Clock;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.function.LongPredicate;
+import java.util.function.LongSupplier;
 import org.jdbi.v3.core.Handle;
 
 /**
@@ -35,15 +35,15 @@ public final class Sessions implements SessionLookup {
     private final Database db;
     private final Clock clock;
     private final SessionConfig config;
-    private final LongPredicate installationTenant;
+    private final LongSupplier installationTenant;
     private final boolean httpsPublicUrl;
     private volatile boolean warnedPlainCookie;
 
     /**
-     * @param installationTenant tells whether a tenant id is the installation's first tenant
+     * @param installationTenant the id of the installation's first tenant
      * @param httpsPublicUrl     whether the configured public URL is https (TLS ends at a proxy in front)
      */
-    public Sessions(Database db, Clock clock, SessionConfig config, LongPredicate installationTenant,
+    public Sessions(Database db, Clock clock, SessionConfig config, LongSupplier installationTenant,
                     boolean httpsPublicUrl) {
         this.httpsPublicUrl = httpsPublicUrl;
         this.db = db;
@@ -76,8 +76,7 @@ public final class Sessions implements SessionLookup {
 
     @Override
     public boolean setupNeeded() {
-        return db.jdbi().withHandle(h -> h.createQuery("SELECT COUNT(*) FROM users WHERE role = 'owner' "
-                + "AND disabled_at IS NULL AND tenant_id = (SELECT MIN(id) FROM tenants)").mapTo(Long.class).one()) == 0;
+        return !db.jdbi().withHandle(h -> Owners.exist(h, installationTenant.getAsLong()));
     }
 
     /** The id of the request's live session, if any (to keep it when ending a user's other sessions). */
@@ -120,7 +119,8 @@ public final class Sessions implements SessionLookup {
             }
             Role role = Role.fromWireName(r.role()).orElse(Role.VIEWER);
             return Optional.of(new Principal(r.tenantId(), role, r.userId(), r.username(),
-                    role == Role.OWNER && installationTenant.test(r.tenantId()), Principal.Via.SESSION, r.csrf()));
+                    role == Role.OWNER && r.tenantId() == installationTenant.getAsLong(), Principal.Via.SESSION,
+                    r.csrf()));
         });
     }
 

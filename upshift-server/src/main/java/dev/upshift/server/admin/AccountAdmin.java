@@ -1,6 +1,7 @@
 package dev.upshift.server.admin;
 
 import dev.upshift.server.accounts.LoginThrottle;
+import dev.upshift.server.accounts.Owners;
 import dev.upshift.server.accounts.Passwords;
 import dev.upshift.server.accounts.Principal;
 import dev.upshift.server.accounts.Role;
@@ -98,13 +99,12 @@ public final class AccountAdmin {
             throw new AdminApiException(AdminApiException.AdminError.FORBIDDEN, "Wrong setup code. Use the setup "
                     + "link the server printed at first start, or the token in <data-dir>/admin-token.");
         }
-        long tenant = db.jdbi().withHandle(h -> h.createQuery("SELECT id FROM tenants ORDER BY id LIMIT 1")
-                .mapTo(Long.class).one());
+        long tenant = auth.installationTenantId();
         String hash = hashPassword(password);
         long now = clock.millis();
         Sessions.Created session = db.jdbi().inTransaction(h -> {
             // Re-checked inside the transaction, so two racing setups cannot both create an owner.
-            if (AdminAuth.hasOwner(h, tenant)) {
+            if (Owners.exist(h, tenant)) {
                 throw new AdminApiException(AdminApiException.AdminError.FORBIDDEN,
                         "Setup is done: an owner exists. Sign in instead.");
             }
@@ -385,17 +385,8 @@ public final class AccountAdmin {
         if (!removesOwner) {
             return;
         }
-        if (db.dialect() == Database.Dialect.POSTGRESQL) {
-            // Two owners demoting each other at once must not both see the other as the remaining owner. (SQLite has
-            // one writer at a time, so its transactions cannot interleave like this.)
-            h.createQuery("SELECT id FROM users WHERE tenant_id = :t AND role = 'owner' AND disabled_at IS NULL "
-                    + "FOR UPDATE").bind("t", tenant).mapTo(Long.class).list();
-        }
-        long otherOwners = h.createQuery("SELECT COUNT(*) FROM users WHERE tenant_id = :t AND role = 'owner' "
-                + "AND disabled_at IS NULL AND id <> :id").bind("t", tenant).bind("id", userId).mapTo(Long.class).one();
-        boolean isOwner = h.createQuery("SELECT COUNT(*) FROM users WHERE id = :id AND role = 'owner' "
-                + "AND disabled_at IS NULL").bind("id", userId).mapTo(Long.class).one() > 0;
-        if (isOwner && otherOwners == 0) {
+        // Locked on PostgreSQL; SQLite has one writer at a time, so its transactions cannot interleave like this.
+        if (Owners.active(h, tenant, db.dialect() == Database.Dialect.POSTGRESQL).equals(List.of(userId))) {
             throw AdminApiException.conflict("This is the tenant's last active owner; make another user owner first.");
         }
     }

@@ -1,5 +1,6 @@
 package dev.upshift.server.admin;
 
+import dev.upshift.server.accounts.Owners;
 import dev.upshift.server.accounts.Principal;
 import dev.upshift.server.accounts.Role;
 import dev.upshift.server.auth.RandomKeys;
@@ -79,14 +80,18 @@ public final class AdminAuth {
     }
 
     /** The installation's first tenant (created by {@link #bootstrap}); its owners may manage tenants. */
-    public boolean isInstallationTenant(long tenantId) {
+    public long installationTenantId() {
         long first = installationTenant;
         if (first == 0) {
             first = db.jdbi().withHandle(h -> h.createQuery("SELECT id FROM tenants ORDER BY id LIMIT 1")
                     .mapTo(Long.class).findOne().orElse(0L));
             installationTenant = first;
         }
-        return tenantId == first;
+        return first;
+    }
+
+    public boolean isInstallationTenant(long tenantId) {
+        return tenantId == installationTenantId();
     }
 
     private record TokenRow(long id, long tenantId, boolean system, String hash, Long userId, String role,
@@ -127,7 +132,7 @@ public final class AdminAuth {
             }
             TokenRow t = found.get();
             if (t.userId() == null) {
-                if (hasOwner(h, t.tenantId())) {
+                if (Owners.exist(h, t.tenantId())) {
                     throw new AdminApiException(AdminApiException.AdminError.UNAUTHORIZED, "This bootstrap token "
                             + "stopped working when the tenant's first owner was created. Sign in to the console, or "
                             + "use an API token (console: Tokens, or POST /api/admin/v1/tokens).");
@@ -157,12 +162,6 @@ public final class AdminAuth {
     private static Long nullableLong(java.sql.ResultSet rs, String column) throws java.sql.SQLException {
         long v = rs.getLong(column);
         return rs.wasNull() ? null : v;
-    }
-
-    /** Whether {@code tenantId} has an active owner (its bootstrap tokens then no longer work). */
-    static boolean hasOwner(org.jdbi.v3.core.Handle h, long tenantId) {
-        return h.createQuery("SELECT COUNT(*) FROM users WHERE tenant_id = :t AND role = 'owner' "
-                + "AND disabled_at IS NULL").bind("t", tenantId).mapTo(Long.class).one() > 0;
     }
 
     /** Whether {@code setupCode} is the installation's live bootstrap token (the first-owner setup code). */
