@@ -30,10 +30,15 @@ public final class RandomKeys {
         return "ups_" + random(32);
     }
 
+    /**
+     * A request's trace id: 32 hex digits. Only unique, not secret (the client sees it), so it comes from
+     * {@link java.util.concurrent.ThreadLocalRandom}: {@link SecureRandom} reads the kernel's pool under a lock on
+     * every call, which showed up in the profile of the update check.
+     */
     public static String traceId() {
-        byte[] b = new byte[16];
-        RANDOM.nextBytes(b);
-        return HexFormat.of().formatHex(b);
+        java.util.concurrent.ThreadLocalRandom r = java.util.concurrent.ThreadLocalRandom.current();
+        HexFormat hex = HexFormat.of();
+        return hex.toHexDigits(r.nextLong()) + hex.toHexDigits(r.nextLong());
     }
 
     public static String sha256Hex(String text) {

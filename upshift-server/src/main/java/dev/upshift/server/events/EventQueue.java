@@ -19,20 +19,21 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The one event pipeline: client reports and server facts go through one bounded in-process queue, and one writer
- * thread ({@code upshift-events}) stores whatever has accumulated (up to 2000 events) in one transaction: the raw
- * rows, their daily roll-ups and the device registrations ({@link EventWriter}).
+ * The one event pipeline, with one writer thread ({@code upshift-events}): client reports go through a bounded
+ * in-process queue, and the writer stores whatever has accumulated (up to 2000 reports) in one transaction: the raw
+ * rows, their daily roll-ups and the device registrations ({@link EventWriter}). Server facts are summed in memory
+ * ({@link FactTally}) and written by the same thread once a second (decision 0021).
  *
- * <p>Two guarantees, on purpose different (decision 0015):
+ * <p>Two guarantees, on purpose different (decisions 0015 and 0021):
  * <ul>
  *   <li><b>Reports</b> ({@link #report}) use group commit: the request thread waits (at most 5 s) for the
- *       commit of the batch that carries its event, as {@code DurableNonceStore} does. A report is acknowledged only
+ *       commit of the batch that carries its event. A report is acknowledged only
  *       once committed, so an acknowledged report survives {@code kill -9}. A full queue, a failed batch or no
  *       commit within the wait raise {@link UnavailableException} (the client answer is 503001; the client
  *       retries, and a client event id makes the retry harmless).
- *   <li><b>Facts</b> ({@link #record}: checked, offered, downloaded) never wait. When the queue is 90% full they
- *       are dropped and counted in {@link #dropped()}, which keeps the last 10% for reports; a failed batch drops
- *       its facts too. A {@code kill -9} loses the facts still queued.
+ *   <li><b>Facts</b> ({@link #record}: checked, offered, downloaded) never wait: they add to counters that the
+ *       writer stores once a second. A failed flush keeps them for the next one; a {@code kill -9} loses the last
+ *       second. They never take room in the queue, so a flood of checks cannot crowd out reports.
  * </ul>
  * A graceful {@link #close} drains the queue (for at most 30 s). The writer also deletes raw rows older than the
  * retention (every hour); roll-ups are never deleted.
@@ -44,8 +45,9 @@ public final class EventQueue implements AutoCloseable {
     private static final long REPORT_WAIT_MILLIS = 5_000;
     private static final long SWEEP_EVERY_MILLIS = 3_600_000;
     private static final int SWEEP_CHUNK = 10_000;
+    private static final long FACT_FLUSH_NANOS = 1_000_000_000L;
 
-    /** A queued event; {@code stored} is null for a fact (nobody waits for it). */
+    /** A queued report and the future its request thread waits on. */
     private record Pending(Event event, CompletableFuture<Boolean> stored) {
     }
 
@@ -54,9 +56,9 @@ public final class EventQueue implements AutoCloseable {
     private final EventWriter writer;
     private final long retentionMillis;
     private final int capacity;
-    private final int factLimit;
     private final BlockingQueue<Pending> queue;
     private final OfferedStrategies offers = new OfferedStrategies();
+    private final FactTally facts;
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong written = new AtomicLong();
     private final AtomicLong inFlight = new AtomicLong();
@@ -64,6 +66,7 @@ public final class EventQueue implements AutoCloseable {
     private volatile LongConsumer batchListener = nanos -> { };
     private volatile boolean closed;
     private long lastSweep;
+    private volatile long lastFactFlush = System.nanoTime();
 
     /**
      * @param zone          the report zone: roll-up days start at midnight there
@@ -78,9 +81,9 @@ public final class EventQueue implements AutoCloseable {
         this.db = db;
         this.clock = clock;
         this.writer = new EventWriter(zone);
+        this.facts = new FactTally(zone);
         this.retentionMillis = retentionDays * 86_400_000L;
         this.capacity = capacity;
-        this.factLimit = Math.max(1, capacity - Math.max(1, capacity / 10));
         this.queue = new ArrayBlockingQueue<>(capacity);
         this.thread = new Thread(this::run, "upshift-events");
         this.thread.setDaemon(true);
@@ -102,19 +105,16 @@ public final class EventQueue implements AutoCloseable {
         }
     }
 
-    /** Queues a server fact and returns at once; drops (and counts) it when the queue is 90% full. */
+    /** Counts a server fact in memory and returns at once; the writer stores the sums every second. */
     public void record(Event fact) {
         if (fact.type().equals(Event.OFFERED)) {
             offers.remember(fact);
         }
-        inFlight.incrementAndGet();
-        if (closed || queue.size() >= factLimit || !queue.offer(new Pending(fact, null))) {
-            inFlight.decrementAndGet();
-            long n = dropped.incrementAndGet();
-            if (n == 1 || n % 10_000 == 0) {
-                LOG.warn("event queue full ({} of {} queued): {} facts dropped so far", queue.size(), capacity, n);
-            }
+        if (closed) {
+            dropped.incrementAndGet();
+            return;
         }
+        facts.add(fact);
     }
 
     /**
@@ -150,7 +150,7 @@ public final class EventQueue implements AutoCloseable {
         return offers;
     }
 
-    /** Events queued and not yet taken by the writer. */
+    /** Reports queued and not yet taken by the writer. */
     public int depth() {
         return queue.size();
     }
@@ -159,9 +159,12 @@ public final class EventQueue implements AutoCloseable {
         return capacity;
     }
 
-    /** Facts dropped since start (queue full, batch failed, or after close). Reports are refused, never dropped. */
+    /**
+     * Facts dropped since start: recorded after close, or device registrations beyond the bound while the database
+     * was unreachable. Reports are refused, never dropped.
+     */
     public long dropped() {
-        return dropped.get();
+        return dropped.get() + facts.dropped();
     }
 
     /** Events committed since start, duplicates of stored reports included. */
@@ -174,7 +177,7 @@ public final class EventQueue implements AutoCloseable {
         this.batchListener = listener == null ? nanos -> { } : listener;
     }
 
-    /** Waits (up to 10 s) until everything queued so far is written or dropped (tests). */
+    /** Waits (up to 10 s) until everything queued so far is written, then writes the facts counted so far (tests). */
     public void flush() {
         long deadline = System.currentTimeMillis() + 10_000;
         while (inFlight.get() > 0 && System.currentTimeMillis() < deadline) {
@@ -185,6 +188,37 @@ public final class EventQueue implements AutoCloseable {
                 return;
             }
         }
+        flushFacts();
+    }
+
+    /** Stores the facts counted since the last flush in one transaction; on failure they wait for the next one. */
+    private synchronized void flushFacts() {
+        lastFactFlush = System.nanoTime();
+        FactTally.Drained drained = facts.drain();
+        if (drained.isEmpty()) {
+            return;
+        }
+        long start = System.nanoTime();
+        try (Connection c = db.dataSource().getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                EventWriter.write(c, drained);
+                c.commit();
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
+            }
+        } catch (SQLException | RuntimeException e) {
+            facts.restore(drained);
+            LOG.warn("writing the facts of the last second failed; they are kept for the next flush: {}", e.getMessage());
+            batchListener.accept(System.nanoTime() - start);
+            return;
+        }
+        facts.committed(drained);
+        written.addAndGet(drained.facts());
+        batchListener.accept(System.nanoTime() - start);
     }
 
     private void run() {
@@ -198,6 +232,9 @@ public final class EventQueue implements AutoCloseable {
                     writeBatch(batch);
                     batch.clear();
                 }
+                if (System.nanoTime() - lastFactFlush >= FACT_FLUSH_NANOS) {
+                    flushFacts();
+                }
                 sweepIfDue();
             } catch (InterruptedException e) {
                 if (closed) {
@@ -205,6 +242,7 @@ public final class EventQueue implements AutoCloseable {
                 }
             }
         }
+        flushFacts();
         // Only reachable with events left after an interrupt during close: refuse them rather than leave waiters.
         for (Pending p; (p = queue.poll()) != null; ) {
             settleFailed(p, new IllegalStateException("event queue closed"));
@@ -228,7 +266,7 @@ public final class EventQueue implements AutoCloseable {
                 c.setAutoCommit(true);
             }
         } catch (SQLException | RuntimeException e) {
-            LOG.warn("writing {} events failed; their facts are dropped and their reports refused: {}",
+            LOG.warn("writing {} reports failed; they are refused (the clients retry): {}",
                     batch.size(), e.getMessage());
             batch.forEach(p -> settleFailed(p, e));
             batchListener.accept(System.nanoTime() - start);
@@ -237,20 +275,14 @@ public final class EventQueue implements AutoCloseable {
         written.addAndGet(batch.size());
         for (int i = 0; i < batch.size(); i++) {
             Pending p = batch.get(i);
-            if (p.stored() != null) {
-                p.stored().complete(inserted[i]);
-            }
+            p.stored().complete(inserted[i]);
             inFlight.decrementAndGet();
         }
         batchListener.accept(System.nanoTime() - start);
     }
 
     private void settleFailed(Pending p, Exception e) {
-        if (p.stored() != null) {
-            p.stored().completeExceptionally(e);
-        } else {
-            dropped.incrementAndGet();
-        }
+        p.stored().completeExceptionally(e);
         inFlight.decrementAndGet();
     }
 

@@ -1,5 +1,9 @@
 package dev.upshift.server.events;
 
+import dev.upshift.server.events.FactTally.DailyKey;
+import dev.upshift.server.events.FactTally.DeviceDay;
+import dev.upshift.server.events.FactTally.DeviceSeen;
+import dev.upshift.server.events.FactTally.TenantDevice;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -7,7 +11,6 @@ import java.sql.SQLException;
 import java.sql.Types;
 import java.time.Instant;
 import java.time.ZoneId;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -15,14 +18,13 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Writes one batch of events in the caller's transaction: the raw rows of reports (one multi-row insert per chunk,
- * skipping reports whose client event id is already stored), the daily roll-ups of exactly the reports inserted and
- * of every server fact, and the device registrations. Server facts (checked, offered, downloaded) get no raw row:
- * nothing reads them one by one, and a row with four indexes per check was the writer's largest cost (decision
- * 0018). Nothing here commits; {@link EventQueue} does, once per batch.
+ * Writes in the caller's transaction: a batch of reports (raw rows, one multi-row insert per chunk, skipping reports
+ * whose client event id is already stored; the daily roll-ups of exactly the reports inserted; their device
+ * registrations), or the facts {@link FactTally} summed (roll-ups and devices only: server facts get no raw row,
+ * decisions 0018 and 0021). Nothing here commits; {@link EventQueue} does.
  *
- * <p>Why roll-ups in the same transaction: a statistic then never disagrees with the raw rows it summarises (no
- * lost or doubled increments after a crash), and queries never scan raw events.
+ * <p>Why a report's roll-ups go in its own transaction: a statistic then never disagrees with the raw rows it
+ * summarises (no lost or doubled increments after a crash), and queries never scan raw events.
  */
 final class EventWriter {
     /** 16 parameters a row: 500 rows stay well under SQLite's 32766 and PostgreSQL's 65535 bind parameters. */
@@ -71,7 +73,6 @@ final class EventWriter {
             inserted[i] = e.clientEventId() == null || storedIds.contains(e.appId() + "\n" + e.clientEventId());
         }
         rollUp(c, batch, inserted);
-        registerDevices(c, batch, inserted);
         return inserted;
     }
 
@@ -115,17 +116,12 @@ final class EventWriter {
         }
     }
 
-    private record DailyKey(long appId, long day, String type, long versionCode, long targetVersionCode,
-                            long targetVersionId, long strategyId, long resultCode, String platform, String arch) {
-    }
-
-    private record DeviceDay(long appId, long day, String deviceKey) {
-    }
-
+    /** Rolls up exactly the inserted reports and registers their devices. */
     private void rollUp(Connection c, List<Event> batch, boolean[] inserted) throws SQLException {
         // Summed per key first: one upsert per key and batch, which PostgreSQL requires of ON CONFLICT DO UPDATE.
         Map<DailyKey, Long> counts = new LinkedHashMap<>();
-        Map<DeviceDay, String> devices = new LinkedHashMap<>();
+        Map<DeviceDay, String> days = new LinkedHashMap<>();
+        Map<TenantDevice, DeviceSeen> devices = new LinkedHashMap<>();
         for (int i = 0; i < batch.size(); i++) {
             if (!inserted[i]) {
                 continue;
@@ -136,9 +132,28 @@ final class EventWriter {
                     orZero(e.targetVersionId()), orZero(e.strategyId()), e.resultCode(), e.platform(), e.arch()),
                     1L, Long::sum);
             if (!e.deviceKey().isEmpty()) {
-                devices.merge(new DeviceDay(e.appId(), day, e.deviceKey()), e.deviceModel(),
+                days.merge(new DeviceDay(e.appId(), day, e.deviceKey()), e.deviceModel(),
                         (old, now) -> now.isEmpty() ? old : now);
+                devices.merge(new TenantDevice(e.tenantId(), e.deviceKey()),
+                        new DeviceSeen(e.tenantId(), e.deviceKey(), e.deviceModel(), e.receivedAt()),
+                        DeviceSeen::laterWith);
             }
+        }
+        upsertDaily(c, counts);
+        upsertDeviceDays(c, days);
+        upsertDevices(c, devices.values());
+    }
+
+    /** Writes what {@link FactTally} summed since its last flush, in the caller's transaction. */
+    static void write(Connection c, FactTally.Drained facts) throws SQLException {
+        upsertDaily(c, facts.counts());
+        upsertDeviceDays(c, facts.deviceDays());
+        upsertDevices(c, facts.devices().values());
+    }
+
+    private static void upsertDaily(Connection c, Map<DailyKey, Long> counts) throws SQLException {
+        if (counts.isEmpty()) {
+            return;
         }
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO event_daily (app_id, day, event_type, version_code, "
                 + "target_version_code, target_version_id, strategy_id, result_code, platform, arch, events) "
@@ -162,10 +177,16 @@ final class EventWriter {
             }
             ps.executeBatch();
         }
+    }
+
+    private static void upsertDeviceDays(Connection c, Map<DeviceDay, String> days) throws SQLException {
+        if (days.isEmpty()) {
+            return;
+        }
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO event_daily_devices (app_id, day, device_key, "
                 + "device_model) VALUES (?, ?, ?, ?) ON CONFLICT (app_id, day, device_key) DO UPDATE SET device_model = "
                 + "CASE WHEN excluded.device_model <> '' THEN excluded.device_model ELSE event_daily_devices.device_model END")) {
-            for (Map.Entry<DeviceDay, String> en : devices.entrySet()) {
+            for (Map.Entry<DeviceDay, String> en : days.entrySet()) {
                 ps.setLong(1, en.getKey().appId());
                 ps.setLong(2, en.getKey().day());
                 ps.setString(3, en.getKey().deviceKey());
@@ -180,32 +201,22 @@ final class EventWriter {
      * Registers unseen devices for the tenant and moves their last-seen time (as the check-event log did): sets
      * {@code first_seen_at} once, {@code last_seen_at} every time, and keeps the last non-empty model key.
      */
-    private static void registerDevices(Connection c, List<Event> batch, boolean[] inserted) throws SQLException {
-        Map<String, Event> latest = new HashMap<>();
-        for (int i = 0; i < batch.size(); i++) {
-            Event e = batch.get(i);
-            if (inserted[i] && !e.deviceKey().isEmpty()) {
-                latest.merge(e.tenantId() + "\n" + e.deviceKey(), e,
-                        (old, now) -> now.deviceModel().isEmpty() && !old.deviceModel().isEmpty()
-                                ? new Event(now.tenantId(), now.appId(), now.type(), now.occurredAt(), now.receivedAt(),
-                                now.clientEventId(), now.versionCode(), now.targetVersionCode(), now.targetVersionId(),
-                                now.strategyId(), now.resultCode(), now.deviceKey(), old.deviceModel(), now.platform(),
-                                now.arch())
-                                : now);
-            }
+    private static void upsertDevices(Connection c, java.util.Collection<DeviceSeen> devices) throws SQLException {
+        if (devices.isEmpty()) {
+            return;
         }
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO devices (tenant_id, device_key, model_key, "
                 + "first_seen_at, last_seen_at, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id, device_key) "
                 + "DO UPDATE SET last_seen_at = excluded.last_seen_at, "
                 + "first_seen_at = COALESCE(devices.first_seen_at, excluded.first_seen_at), "
                 + "model_key = CASE WHEN excluded.model_key <> '' THEN excluded.model_key ELSE devices.model_key END")) {
-            for (Event e : latest.values()) {
-                ps.setLong(1, e.tenantId());
-                ps.setString(2, e.deviceKey());
-                ps.setString(3, e.deviceModel());
-                ps.setLong(4, e.receivedAt());
-                ps.setLong(5, e.receivedAt());
-                ps.setLong(6, e.receivedAt());
+            for (DeviceSeen d : devices) {
+                ps.setLong(1, d.tenantId());
+                ps.setString(2, d.deviceKey());
+                ps.setString(3, d.model());
+                ps.setLong(4, d.seenAt());
+                ps.setLong(5, d.seenAt());
+                ps.setLong(6, d.seenAt());
                 ps.addBatch();
             }
             ps.executeBatch();

@@ -1,0 +1,139 @@
+package dev.upshift.server.events;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.upshift.server.db.Database;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Facts summed in memory: nothing lost under concurrent flushes, devices written once, failed flushes put back. */
+class FactTallyTest {
+    private static final ZoneId ZONE = ZoneId.of("Asia/Shanghai");
+
+    @TempDir
+    Path dir;
+
+    static Event checked(long appId, String device, String model, long at) {
+        return Event.fact(1, appId, Event.CHECKED, at, 10, 0, null, null, device, model, "", "");
+    }
+
+    @Test
+    void concurrentFactsAreAllCountedWhileTheWriterFlushes() throws Exception {
+        try (Database db = Database.open("jdbc:sqlite:" + dir.resolve("t.db"), null, null)) {
+            db.migrate();
+            db.jdbi().useHandle(h -> h.execute("INSERT INTO tenants (name, created_at) VALUES ('t', 0)"));
+            long now = System.currentTimeMillis();
+            int threads = 4;
+            int perThread = 50_000;
+            ExecutorService pool = Executors.newFixedThreadPool(threads);
+            try (EventQueue queue = new EventQueue(db, Clock.systemUTC(), ZONE, 0)) {
+                CountDownLatch go = new CountDownLatch(1);
+                List<Future<?>> done = new ArrayList<>();
+                for (int t = 0; t < threads; t++) {
+                    long seed = t;
+                    done.add(pool.submit(() -> {
+                        Random r = new Random(seed);
+                        go.await();
+                        for (int i = 0; i < perThread; i++) {
+                            queue.record(checked(1 + r.nextInt(3), "dev-" + r.nextInt(500), "", now));
+                            if (i % 10_000 == 0) {
+                                queue.flush(); // flushes from request threads race with the writer's own
+                            }
+                        }
+                        return null;
+                    }));
+                }
+                go.countDown();
+                for (Future<?> f : done) {
+                    f.get(60, TimeUnit.SECONDS);
+                }
+                queue.flush();
+                assertThat(queue.dropped()).isZero();
+            } finally {
+                pool.shutdownNow();
+            }
+            long day = LocalDate.ofInstant(Instant.ofEpochMilli(now), ZONE).toEpochDay();
+            long counted = db.jdbi().withHandle(h -> h.createQuery("SELECT SUM(events) FROM event_daily WHERE "
+                    + "event_type = 'checked' AND day = :d").bind("d", day).mapTo(Long.class).one());
+            assertThat(counted).isEqualTo((long) threads * perThread);
+            long devices = db.jdbi().withHandle(h -> h.createQuery("SELECT COUNT(*) FROM devices").mapTo(Long.class).one());
+            assertThat(devices).isEqualTo(500);
+            long deviceDays = db.jdbi().withHandle(h -> h.createQuery("SELECT COUNT(DISTINCT device_key) FROM "
+                    + "event_daily_devices").mapTo(Long.class).one());
+            assertThat(deviceDays).isEqualTo(500);
+        }
+    }
+
+    @Test
+    void aDeviceIsWrittenOnceUntilItsModelChangesOrItsLastSeenIsAMinuteOld() {
+        FactTally tally = new FactTally(ZONE);
+        long t0 = 1_700_000_000_000L;
+        tally.add(checked(1, "d1", "m1", t0));
+        tally.add(checked(1, "d1", "", t0 + 5)); // no model: keeps m1
+        FactTally.Drained first = tally.drain();
+        assertThat(first.devices()).hasSize(1);
+        assertThat(first.devices().values().iterator().next())
+                .isEqualTo(new FactTally.DeviceSeen(1, "d1", "m1", t0 + 5));
+        assertThat(first.deviceDays().values()).containsExactly("m1");
+        assertThat(first.facts()).isEqualTo(2);
+        tally.committed(first);
+
+        tally.add(checked(1, "d1", "m1", t0 + 10));
+        tally.add(checked(1, "d1", "", t0 + 20));
+        FactTally.Drained second = tally.drain();
+        assertThat(second.facts()).isEqualTo(2);
+        assertThat(second.devices()).isEmpty();
+        assertThat(second.deviceDays()).isEmpty();
+
+        tally.add(checked(1, "d1", "m2", t0 + 30)); // a new model is written at once
+        FactTally.Drained third = tally.drain();
+        assertThat(third.devices().values()).extracting(FactTally.DeviceSeen::model).containsExactly("m2");
+        assertThat(third.deviceDays().values()).containsExactly("m2");
+
+        tally.add(checked(1, "d1", "", t0 + 40 + 86_400_000L)); // another day: a new device-day
+        assertThat(tally.drain().deviceDays()).hasSize(1);
+    }
+
+    @Test
+    void aFailedFlushPutsItsFactsBackForTheNextOne() {
+        FactTally tally = new FactTally(ZONE);
+        long t0 = 1_700_000_000_000L;
+        for (int i = 0; i < 7; i++) {
+            tally.add(checked(1, "d" + (i % 2), "", t0 + i));
+        }
+        FactTally.Drained failed = tally.drain();
+        assertThat(tally.drain().isEmpty()).isTrue();
+        tally.add(checked(1, "d0", "m", t0 + 100)); // arrives while the failed flush was running
+        tally.restore(failed);
+        FactTally.Drained retry = tally.drain();
+        assertThat(retry.facts()).isEqualTo(8);
+        assertThat(retry.devices()).hasSize(2);
+        assertThat(retry.devices().get(new FactTally.TenantDevice(1, "d0")))
+                .isEqualTo(new FactTally.DeviceSeen(1, "d0", "m", t0 + 100));
+        assertThat(tally.dropped()).isZero();
+    }
+
+    @Test
+    void theDayFollowsTheReportZoneAcrossMidnight() {
+        FactTally tally = new FactTally(ZONE);
+        long midnight = LocalDate.of(2026, 12, 5).atStartOfDay(ZONE).toInstant().toEpochMilli();
+        assertThat(tally.day(midnight - 1)).isEqualTo(LocalDate.of(2026, 12, 4).toEpochDay());
+        assertThat(tally.day(midnight)).isEqualTo(LocalDate.of(2026, 12, 5).toEpochDay());
+        assertThat(tally.day(midnight - 1)).isEqualTo(LocalDate.of(2026, 12, 4).toEpochDay());
+        assertThat(tally.day(midnight + 86_399_999L)).isEqualTo(LocalDate.of(2026, 12, 5).toEpochDay());
+        assertThat(tally.day(midnight + 86_400_000L)).isEqualTo(LocalDate.of(2026, 12, 6).toEpochDay());
+    }
+}
