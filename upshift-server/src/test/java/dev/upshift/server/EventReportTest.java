@@ -150,7 +150,8 @@ class EventReportTest {
                 .containsEntry("device_key", "dev-2").containsEntry("device_model", "laptop");
         assertThat(rows.get(4)).containsEntry("event_type", "upgrade").containsEntry("target_version_id", w5)
                 .containsEntry("device_model", "laptop");
-        // Reports register their devices like checks do.
+        // Reports register their devices like checks do, with the next flush of the facts (within a second).
+        server.server().events().flush();
         assertThat(server.adminOk("GET", "/api/admin/v1/devices/dev-2", null, 200).get("modelKey").asText())
                 .isEqualTo("laptop");
     }

@@ -3,7 +3,6 @@ package dev.upshift.server.events;
 import dev.upshift.server.events.FactTally.DailyKey;
 import dev.upshift.server.events.FactTally.DeviceDay;
 import dev.upshift.server.events.FactTally.DeviceSeen;
-import dev.upshift.server.events.FactTally.TenantDevice;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -19,8 +18,7 @@ import java.util.Set;
 
 /**
  * Writes in the caller's transaction: a batch of reports (raw rows, one multi-row insert per chunk, skipping reports
- * whose client event id is already stored; the daily roll-ups of exactly the reports inserted; their device
- * registrations), or the facts {@link FactTally} summed (roll-ups and devices only: server facts get no raw row,
+ * whose client event id is already stored, and the daily roll-ups of exactly the reports inserted), or the facts {@link FactTally} summed (roll-ups and devices only: server facts get no raw row,
  * decisions 0018 and 0021). Nothing here commits; {@link EventQueue} does.
  *
  * <p>Why a report's roll-ups go in its own transaction: a statistic then never disagrees with the raw rows it
@@ -116,32 +114,24 @@ final class EventWriter {
         }
     }
 
-    /** Rolls up exactly the inserted reports and registers their devices. */
+    /**
+     * Rolls up exactly the inserted reports. Their devices are registered through {@link FactTally} after the
+     * commit: a device-day is a set membership, not a count, and writing it once instead of with every report keeps
+     * a batch to the raw rows and a few counters.
+     */
     private void rollUp(Connection c, List<Event> batch, boolean[] inserted) throws SQLException {
         // Summed per key first: one upsert per key and batch, which PostgreSQL requires of ON CONFLICT DO UPDATE.
         Map<DailyKey, Long> counts = new LinkedHashMap<>();
-        Map<DeviceDay, String> days = new LinkedHashMap<>();
-        Map<TenantDevice, DeviceSeen> devices = new LinkedHashMap<>();
         for (int i = 0; i < batch.size(); i++) {
             if (!inserted[i]) {
                 continue;
             }
             Event e = batch.get(i);
-            long day = day(e.receivedAt(), zone);
-            counts.merge(new DailyKey(e.appId(), day, e.type(), e.versionCode(), e.targetVersionCode(),
-                    orZero(e.targetVersionId()), orZero(e.strategyId()), e.resultCode(), e.platform(), e.arch()),
-                    1L, Long::sum);
-            if (!e.deviceKey().isEmpty()) {
-                days.merge(new DeviceDay(e.appId(), day, e.deviceKey()), e.deviceModel(),
-                        (old, now) -> now.isEmpty() ? old : now);
-                devices.merge(new TenantDevice(e.tenantId(), e.deviceKey()),
-                        new DeviceSeen(e.tenantId(), e.deviceKey(), e.deviceModel(), e.receivedAt()),
-                        DeviceSeen::laterWith);
-            }
+            counts.merge(new DailyKey(e.appId(), day(e.receivedAt(), zone), e.type(), e.versionCode(),
+                    e.targetVersionCode(), orZero(e.targetVersionId()), orZero(e.strategyId()), e.resultCode(),
+                    e.platform(), e.arch()), 1L, Long::sum);
         }
         upsertDaily(c, counts);
-        upsertDeviceDays(c, days);
-        upsertDevices(c, devices.values());
     }
 
     /** Writes what {@link FactTally} summed since its last flush, in the caller's transaction. */

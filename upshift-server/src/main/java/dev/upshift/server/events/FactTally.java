@@ -87,6 +87,18 @@ final class FactTally {
         counts.computeIfAbsent(new DailyKey(fact.appId(), day, fact.type(), fact.versionCode(),
                 fact.targetVersionCode(), orZero(fact.targetVersionId()), orZero(fact.strategyId()), fact.resultCode(),
                 fact.platform(), fact.arch()), k -> new LongAdder()).increment();
+        addDevice(fact, day);
+    }
+
+    /**
+     * Registers the device of a stored report (its counts are already in the report's own transaction): the
+     * device-day and the device row follow with the next flush, like those of facts.
+     */
+    void addDevice(Event report) {
+        addDevice(report, day(report.receivedAt()));
+    }
+
+    private void addDevice(Event fact, long day) {
         String device = fact.deviceKey();
         if (device.isEmpty()) {
             return;
