@@ -48,6 +48,9 @@ public final class RolloutEngine {
             .comparing(Strategy::version, ReleaseVersion.ORDER).reversed()
             .thenComparing(Comparator.comparingLong(Strategy::id).reversed());
 
+    /** MessageDigest.getInstance walks the provider list on every call; one digest per thread is reused instead. */
+    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(RolloutEngine::sha256);
+
     private RolloutEngine() {
     }
 
@@ -158,7 +161,8 @@ public final class RolloutEngine {
      * modulo 10000. Keyed by strategy so different rollouts reach different first devices.
      */
     public static int bucket(long strategyId, String deviceKey) {
-        byte[] d = sha256().digest((strategyId + ":" + deviceKey).getBytes(StandardCharsets.UTF_8));
+        MessageDigest sha256 = SHA256.get(); // digest() resets it for the next call on this thread
+        byte[] d = sha256.digest((strategyId + ":" + deviceKey).getBytes(StandardCharsets.UTF_8));
         long v = 0;
         for (int i = 0; i < 8; i++) {
             v = (v << 8) | (d[i] & 0xff);
@@ -167,6 +171,9 @@ public final class RolloutEngine {
     }
 
     static boolean grayAdmits(Strategy s, RolloutQuery q, RolloutCounters counters) {
+        if (s.grayRules().isEmpty()) {
+            return true; // the common case, without building a list per check
+        }
         List<GrayRule> rules = new ArrayList<>();
         for (GrayRule r : s.grayRules()) {
             if (r.enabled()) {
