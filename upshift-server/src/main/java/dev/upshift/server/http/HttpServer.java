@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
  *   <li>handler: reads its body within its own size cap and authenticates (client signature or admin token);
  *   <li>error mapping: {@link ClientApiException} as the UpgradeLink envelope, {@link AdminApiException} as the
  *       admin error object, anything else as a fixed 500 text (the stack trace goes to the log, never the client);
- *   <li>access log and metrics: method, path, status, duration; the metrics use the matched route template
+ *   <li>access log (off unless {@code upshift.access} is at INFO) and metrics: method, path, status, duration; the
+ *       metrics use the matched route template
  *       ({@link #routeTemplate}), never the raw path.
  * </ol>
  */
@@ -51,8 +52,10 @@ public final class HttpServer {
                 hc.setSendXPoweredBy(false);
             });
             cfg.requestLogger.http((ctx, ms) -> {
-                ACCESS.info("{} {} {} {}ms trace={}", ctx.method(), ctx.path(), ctx.statusCode(), Math.round(ms),
-                        ctx.attribute(ClientCall.TRACE_ID));
+                if (ACCESS.isInfoEnabled()) {
+                    ACCESS.info("{} {} {} {}ms trace={}", ctx.method(), ctx.path(), ctx.statusCode(), Math.round(ms),
+                            ctx.attribute(ClientCall.TRACE_ID));
+                }
                 metrics.recordRequest(ctx.method().name(), routeTemplate(ctx), ctx.statusCode(), (long) (ms * 1e6));
             });
             RoutesConfig r = cfg.routes;
