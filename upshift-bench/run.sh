@@ -58,9 +58,18 @@ start_upshift() { # data_dir port -> pid in $upshift_pid
     > "$1.log" 2>&1 &
   upshift_pid=$!; pids+=("$upshift_pid")
 }
-wrk_run() { # label args... ; prints requests/sec and keeps the full output in $work/<label>.txt
+ticks() { # pids... -> user+system CPU ticks (1/100 s) of those processes, all their threads
+  local t=0 p; for p in "$@"; do t=$(( t + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0) )); done; echo $t
+}
+cpu_pids=() # the server processes whose CPU the next wrk_run measures
+wrk_run() { # label args... ; keeps wrk's output in $work/<label>.txt and the servers' CPU ticks in <label>.cpu
   local label=$1; shift
+  local t0; t0=$(ticks "${cpu_pids[@]}")
   wrk "$@" > "$work/$label.txt" 2>&1 || { cat "$work/$label.txt" >&2; return 1; }
+  echo $(( $(ticks "${cpu_pids[@]}") - t0 )) > "$work/$label.cpu"
+}
+cpu_us() { # label -> server CPU microseconds per request in that run
+  awk -v t="$(cat "$work/$1.cpu")" -v r="$(field requests "$(stat "$1")")" 'BEGIN { if (r > 0) printf "%.0f", t * 10000 / r; else print "-" }'
 }
 rps() { awk '/^Requests\/sec/ {printf "%d", $2}' "$work/$1.txt"; }
 transfer() { awk '/^Transfer\/sec/ {print $2}' "$work/$1.txt"; }
@@ -112,7 +121,8 @@ EOF
 "$nginx_bin" -c "$work/nginx.conf" -p "$work"
 hello_port=$(free_port)
 java -cp "$bench_jar" dev.upshift.bench.load.BareHello "$hello_port" "$work/answer.json" > "$work/hello.log" 2>&1 &
-pids+=("$!"); wait_ready "http://127.0.0.1:$hello_port/x" 30
+hello_pid=$!; pids+=("$hello_pid"); wait_ready "http://127.0.0.1:$hello_port/x" 30
+nginx_pids=($(cat "$work/nginx.pid") $(pgrep -P "$(cat "$work/nginx.pid")"))
 
 echo "== saturation: wrk -t$threads -c$conns -d${dur}s"
 one_request() { # dir url: a one-request corpus per thread for wrk's script (GET, keep-alive)
@@ -121,11 +131,16 @@ one_request() { # dir url: a one-request corpus per thread for wrk's script (GET
 }
 one_request "$work/c-static" /answer.json
 one_request "$work/c-hello" /v1/win/upgrade
-warm=$(( dur / 2 )); [ "$warm" -gt 0 ] || warm=1 # the JVMs get a throw-away run first, so the JIT has compiled the path
+# The JVMs get a throw-away run first, so the JIT has compiled the path: profiles showed the C2 compiler still
+# taking a third of the CPU 5 s into a run, so the warm-up is twice the measured duration.
+warm=$(( dur * 2 )); $smoke && warm=1
+cpu_pids=("${nginx_pids[@]}")
 wrk_run nginx -t$threads -c$conns -d${dur}s -s upshift-bench/corpus.lua "http://127.0.0.1:$nginx_port" -- "$work/c-static"
+cpu_pids=("$hello_pid")
 wrk_run hello_warmup -t$threads -c$conns -d${warm}s -s upshift-bench/corpus.lua "http://127.0.0.1:$hello_port" -- "$work/c-hello"
 wrk_run hello -t$threads -c$conns -d${dur}s -s upshift-bench/corpus.lua "http://127.0.0.1:$hello_port" -- "$work/c-hello"
-java -cp "$bench_jar" dev.upshift.bench.load.Corpus "$work/seed.json" checks $(( corpus / 2 )) $threads $devices "$work/c-warm" >/dev/null
+java -cp "$bench_jar" dev.upshift.bench.load.Corpus "$work/seed.json" checks "$corpus" $threads $devices "$work/c-warm" >/dev/null
+cpu_pids=("$upshift_pid")
 wrk_run checks_warmup -t$threads -c$conns -d${warm}s -s upshift-bench/corpus.lua "$base" -- "$work/c-warm"
 java -cp "$bench_jar" dev.upshift.bench.load.Corpus "$work/seed.json" checks "$corpus" $threads $devices "$work/c-checks" >/dev/null
 wrk_run checks -t$threads -c$conns -d${dur}s -s upshift-bench/corpus.lua "$base" -- "$work/c-checks"
@@ -141,10 +156,12 @@ half=$(( $(rps checks) / 2 )); [ "$half" -gt 0 ] || half=1
 pause=$(( conns * 1000 / half )); [ "$pause" -gt 0 ] || pause=1
 java -cp "$bench_jar" dev.upshift.bench.load.Corpus "$work/seed.json" checks "$corpus" $threads $devices "$work/c-checks2" >/dev/null
 wrk_run checks_fixed -t$threads -c$conns -d${dur}s -s upshift-bench/corpus.lua "$base" -- "$work/c-checks2" "$pause"
+cpu_pids=("${nginx_pids[@]}")
 wrk_run nginx_fixed -t$threads -c$conns -d${dur}s -s upshift-bench/corpus.lua "http://127.0.0.1:$nginx_port" -- "$work/c-static" "$pause"
 
 echo "== downloads of a ${mib} MiB file: wrk -t$threads -c8"
 wrk_run dl_nginx -t$threads -c8 -d${dur}s "http://127.0.0.1:$nginx_port/big.bin"
+cpu_pids=("$upshift_pid")
 wrk_run dl_upshift -t$threads -c8 -d${dur}s "$download_url"
 
 echo "== JMH micro-benchmarks"
@@ -187,13 +204,16 @@ Everything runs on loopback; wrk $(wrk -v 2>&1 | head -1 | awk '{print $2}'), ng
 
 ## Update check throughput (\`wrk -t$threads -c$conns -d${dur}s\`)
 
-| what | requests/s | Upshift signed checks as a share of it |
-|---|---|---|
-| nginx, the same JSON answer as a static file, keep-alive | $nginx_rps | $(ratio "$checks_rps" "$nginx_rps") |
-| bare Javalin on Upshift's stack, the same bytes, no work | $hello_rps | $(ratio "$checks_rps" "$hello_rps") |
-| **Upshift, signed \`POST /v1/<kind>/upgrade\`** (signature, durable nonce, catalog, rollout decision, check events) | **$checks_rps** | |
-| Upshift, Tauri and electron feeds (\`X-AccessKey\`, no signature) | $(rps feeds) | |
-| Upshift, signed \`POST /v1/app/report\` to SQLite (acknowledged after commit) | $(rps reports) | |
+| what | requests/s | Upshift signed checks as a share of it | server CPU per request |
+|---|---|---|---|
+| nginx, the same JSON answer as a static file, keep-alive | $nginx_rps | $(ratio "$checks_rps" "$nginx_rps") | $(cpu_us nginx) µs |
+| bare Javalin on Upshift's stack, the same bytes, no work | $hello_rps | $(ratio "$checks_rps" "$hello_rps") | $(cpu_us hello) µs |
+| **Upshift, signed \`POST /v1/<kind>/upgrade\`** (signature, durable nonce, catalog, rollout decision, check events) | **$checks_rps** | | $(cpu_us checks) µs |
+| Upshift, Tauri and electron feeds (\`X-AccessKey\`, no signature) | $(rps feeds) | | $(cpu_us feeds) µs |
+| Upshift, signed \`POST /v1/app/report\` to SQLite (acknowledged after commit) | $(rps reports) | | $(cpu_us reports) µs |
+
+Server CPU per request is the user and system time of the server process (all its threads; nginx: master and
+workers) during the run, divided by the requests answered: the machine's noise moves it much less than the rate.
 
 Non-2xx answers: nginx $(field non2xx "$(stat nginx)"), bare Javalin $(field non2xx "$(stat hello)"), checks $(field non2xx "$(stat checks)"), feeds $(field non2xx "$(stat feeds)"), reports $(field non2xx "$(stat reports)"). Event queue depth
 after the report run: ${queue_after:-?} (no backlog growth when it is near 0).
