@@ -329,7 +329,7 @@ public final class NonceJournal implements NonceStore {
                     + dir + ": " + e + ". Free disk space or make the data directory writable", e);
         }
         lastSweep = now;
-        LOG.info("nonce journal {}: {} unexpired nonces loaded from {} segments, {} expired segments deleted", dir,
+        LOG.info("nonce journal {}: {} unexpired nonces loaded from {} segments, {} expired or empty segments deleted", dir,
                 loaded, sealed.size(), deleted);
     }
 
