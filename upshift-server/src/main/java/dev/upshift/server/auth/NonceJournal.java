@@ -357,8 +357,8 @@ public final class NonceJournal implements NonceStore {
         byte[] magic = new byte[MAGIC.length];
         map.get(0, magic);
         if (!Arrays.equals(magic, MAGIC)) {
-            if (Arrays.equals(magic, new byte[MAGIC.length])) {
-                return new Scan(0, 0, Long.MIN_VALUE, -1); // created, never written: a crash while preparing it
+            if (isUnfinishedHeader(magic)) {
+                return new Scan(0, 0, Long.MIN_VALUE, -1); // a crash while the segment was being prepared
             }
             throw new IllegalStateException("Nonce journal segment " + file + " has an unknown format (it does not "
                     + "start with UPNONCE1), probably written by a newer Upshift. Run that version, or move the "
@@ -399,6 +399,18 @@ public final class NonceJournal implements NonceStore {
             p += 4 + body;
         }
         return new Scan(records, loaded, newest, -1);
+    }
+
+    /** The start of {@code UPNONCE1} (possibly none of it), then zeros: the header of a segment cut short. */
+    private static boolean isUnfinishedHeader(byte[] header) {
+        int i = 0;
+        while (i < MAGIC.length && header[i] == MAGIC[i]) {
+            i++;
+        }
+        while (i < MAGIC.length && header[i] == 0) {
+            i++;
+        }
+        return i == MAGIC.length;
     }
 
     private static String utf8(ByteBuffer map, int at, int length) {

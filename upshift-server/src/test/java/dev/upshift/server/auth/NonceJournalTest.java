@@ -275,6 +275,8 @@ class NonceJournalTest {
             journal.maintain();
             assertThat(journal.entries()).isEqualTo(10);
             assertThat(oldOnly).allSatisfy(s -> assertThat(s).doesNotExist());
+            assertThat(mappedFiles()).as("unmapped, so their disk space is free").noneMatch(m ->
+                    oldOnly.stream().anyMatch(s -> m.contains(s.toString())));
             assertThat(journal.reserve(KEY, nonce("old", 0))).as("expired, so usable again").isTrue();
             assertThat(journal.reserve(KEY, nonce("new", 0))).isFalse();
         }
@@ -355,6 +357,21 @@ class NonceJournalTest {
     }
 
     @Test
+    void aSegmentWhoseHeaderWasCutShortIsDeleted() throws IOException {
+        Path unfinished = dir.resolve("nonces").resolve("segment-000000000003.log");
+        Files.createDirectories(unfinished.getParent());
+        byte[] bytes = new byte[SMALL];
+        System.arraycopy("UPNO".getBytes(java.nio.charset.StandardCharsets.US_ASCII), 0, bytes, 0, 4);
+        Files.write(unfinished, bytes);
+        try (NonceJournal journal = open(dir)) {
+            assertThat(unfinished).doesNotExist();
+            assertThat(segments(dir)).singleElement()
+                    .satisfies(s -> assertThat(s.getFileName().toString()).isEqualTo("segment-000000000004.log"));
+            assertThat(journal.reserve(KEY, nonce("fresh", 0))).isTrue();
+        }
+    }
+
+    @Test
     void whenNoSegmentCanBeCreatedReservationsFailClosedAndTheNonceStaysReserved() throws IOException {
         Path moved = dir.resolve("moved");
         List<String> acknowledged = new ArrayList<>();
@@ -403,6 +420,12 @@ class NonceJournalTest {
         try (Stream<Path> files = Files.list(data.resolve(NonceJournal.DIRECTORY))) {
             return files.filter(f -> f.getFileName().toString().startsWith("segment-")).sorted().toList();
         }
+    }
+
+    /** The lines of /proc/self/maps (empty where there is no such file). */
+    private static List<String> mappedFiles() throws IOException {
+        Path maps = Path.of("/proc/self/maps");
+        return Files.exists(maps) ? Files.readAllLines(maps) : List.of();
     }
 
     /** Where each record of a segment starts, following the length fields (not checking CRCs). */
