@@ -3,23 +3,15 @@ package dev.upshift.server.auth;
 import dev.upshift.server.db.Database;
 import dev.upshift.server.metrics.Metrics;
 import java.io.IOException;
-import java.lang.invoke.MethodHandle;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
-import java.lang.reflect.Field;
-import java.nio.ByteBuffer;
-import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
@@ -27,10 +19,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import java.util.zip.CRC32C;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,23 +36,16 @@ import org.slf4j.LoggerFactory;
  * daemon thread forces the journal to disk about once a second, so such a crash loses at most about the last
  * second of reservations (a replay of one of those requests would be accepted once).
  *
- * <h2>Format</h2>
- * Files {@code segment-<n>.log}, {@code n} counting up, each {@link #DEFAULT_SEGMENT_BYTES} long and filled with
- * zeros when created (real blocks rather than a sparse file, so a full disk shows as an {@link IOException} there
- * and not as SIGBUS on a later store into the mapping). The file starts with the 8 bytes {@code UPNONCE1}; records
- * follow, big-endian: {@code int length} (bytes after this field), {@code long expiresAt} (epoch ms),
- * {@code short} + UTF-8 access key, {@code short} + UTF-8 nonce, {@code int} CRC32C of everything before it in the
- * record. A length of 0 (the zeros) ends the segment.
- *
  * <h2>Opening</h2>
- * Every segment is read from the start up to its first record whose length is out of range or whose CRC fails: the
- * torn tail a {@code kill -9} in the middle of a copy can leave, never acknowledged. Unexpired records are loaded
+ * The journal is a sequence of {@link NonceSegment} files of {@link #DEFAULT_SEGMENT_BYTES} (the record format is
+ * described there). Every segment is read up to its first record whose length is out of range or whose CRC fails:
+ * the torn tail a {@code kill -9} in the middle of a copy can leave, never acknowledged. Unexpired records are loaded
  * into memory; segments with none are deleted. Appends then always go to a new segment, so nothing is ever written
  * after a torn tail. A {@code nonces.db} left by an earlier version is imported once and renamed
  * {@code nonces.db.imported}. A lock on {@code nonces/lock} keeps a second process off the same journal.
  *
  * <h2>Threads</h2>
- * Request threads: {@code putIfAbsent}, encode the record, and one short lock for the copy into the mapping. One
+ * Request threads: encode the record, {@code putIfAbsent}, and one short lock for the copy into the mapping. One
  * daemon thread, {@code upshift-nonce-journal}, every second: forces the journal, unmaps segments that filled up,
  * and prepares the next segment once the current one is half full, so that a rotation on the request path is a
  * swap rather than 64 MiB of zeros. Every minute it also drops expired entries from memory and deletes segments
@@ -81,13 +63,7 @@ public final class NonceJournal implements NonceStore {
     static final int DEFAULT_SEGMENT_BYTES = 64 << 20;
     static final String DIRECTORY = "nonces";
     static final String LEGACY_DATABASE = "nonces.db";
-    private static final byte[] MAGIC = "UPNONCE1".getBytes(StandardCharsets.US_ASCII);
-    /** The bytes after the length field of a record with empty strings: expiry, two lengths, CRC. */
-    private static final int MIN_BODY = 8 + 2 + 2 + 4;
-    private static final Pattern SEGMENT_NAME = Pattern.compile("segment-(\\d{12})\\.log");
     private static final long SWEEP_EVERY_MILLIS = 60_000;
-    private static final int ZEROS_CHUNK = 64 * 1024;
-    private static final MethodHandle INVOKE_CLEANER = findInvokeCleaner();
 
     private final Path dir;
     private final int segmentBytes;
@@ -99,9 +75,9 @@ public final class NonceJournal implements NonceStore {
 
     /** Guards the fields below it: held by request threads only for the copy into the mapping. */
     private final ReentrantLock appendLock = new ReentrantLock();
-    private Segment current;
-    private Segment spare;
-    private final List<Segment> filled = new ArrayList<>();
+    private NonceSegment current;
+    private NonceSegment spare;
+    private final List<NonceSegment> filled = new ArrayList<>();
     private long nextSequence;
     private long appended;
     private boolean closed;
@@ -118,10 +94,6 @@ public final class NonceJournal implements NonceStore {
 
     /** One row of an earlier version's {@code nonces.db}. */
     private record LegacyRow(String accessKey, String nonce, long expiresAt) {
-    }
-
-    /** What reading one segment found. */
-    private record Scan(int records, int loaded, long newestExpiresAt, int tornAt) {
     }
 
     /**
@@ -159,7 +131,7 @@ public final class NonceJournal implements NonceStore {
             if (journal != null) {
                 journal.close();
             } else {
-                closeQuietly(lockChannel);
+                NonceSegment.closeQuietly(lockChannel);
             }
             throw e;
         }
@@ -193,11 +165,11 @@ public final class NonceJournal implements NonceStore {
         } catch (OverlappingFileLockException e) {
             lock = null;
         } catch (IOException e) {
-            closeQuietly(channel);
+            NonceSegment.closeQuietly(channel);
             throw new IllegalStateException("Cannot lock the nonce journal " + file + ": " + e, e);
         }
         if (lock == null) {
-            closeQuietly(channel);
+            NonceSegment.closeQuietly(channel);
             throw new IllegalStateException("The nonce journal " + dir + " is in use by another Upshift process (it "
                     + "holds the lock on " + file + "). Stop that process, or give this one another data-dir; "
                     + "several nodes need PostgreSQL");
@@ -208,7 +180,11 @@ public final class NonceJournal implements NonceStore {
     @Override
     public boolean reserve(String accessKey, String nonce) {
         long expiresAt = clock.millis() + RETENTION_MILLIS;
-        byte[] record = encode(accessKey, nonce, expiresAt);
+        byte[] record = NonceSegment.encode(accessKey, nonce, expiresAt);
+        if (record.length > segmentBytes - NonceSegment.HEADER_BYTES) {
+            throw new IllegalArgumentException("a nonce journal record of " + record.length + " bytes does not fit "
+                    + "in a segment of " + segmentBytes);
+        }
         if (reserved.putIfAbsent(accessKey + '\n' + nonce, expiresAt) != null) {
             return false;
         }
@@ -225,24 +201,6 @@ public final class NonceJournal implements NonceStore {
     /** Nonces held in memory: those accepted within the last 10 minutes, plus expired ones not yet swept. */
     public int entries() {
         return reserved.size();
-    }
-
-    private byte[] encode(String accessKey, String nonce, long expiresAt) {
-        byte[] key = accessKey.getBytes(StandardCharsets.UTF_8);
-        byte[] value = nonce.getBytes(StandardCharsets.UTF_8);
-        int body = MIN_BODY + key.length + value.length;
-        if (key.length > 0xFFFF || value.length > 0xFFFF || 4 + body > segmentBytes - MAGIC.length) {
-            throw new IllegalArgumentException("access key (" + key.length + " B) or nonce (" + value.length
-                    + " B) too long for a nonce journal record");
-        }
-        ByteBuffer b = ByteBuffer.allocate(4 + body);
-        b.putInt(body).putLong(expiresAt)
-                .putShort((short) key.length).put(key)
-                .putShort((short) value.length).put(value);
-        CRC32C crc = new CRC32C();
-        crc.update(b.array(), 0, b.position());
-        b.putInt((int) crc.getValue());
-        return b.array();
     }
 
     private void append(byte[] record, long expiresAt) {
@@ -263,16 +221,16 @@ public final class NonceJournal implements NonceStore {
 
     /** Under appendLock: the current segment is full; continue in the spare, or in a new one made now. */
     private void rotate() {
-        Segment next = spare;
+        NonceSegment next = spare;
         spare = null;
         if (next == null) {
             long sequence = nextSequence++;
             try {
-                next = Segment.create(dir, sequence, segmentBytes);
+                next = NonceSegment.create(dir, sequence, segmentBytes);
             } catch (IOException e) {
-                throw new NonceStoreUnavailableException("cannot create nonce journal segment " + segmentName(sequence)
-                        + " (" + segmentBytes + " bytes) in " + dir + " after " + appended + " records: " + e
-                        + "; signed calls are refused until it can be written", e);
+                throw new NonceStoreUnavailableException("cannot create nonce journal segment "
+                        + NonceSegment.name(sequence) + " (" + segmentBytes + " bytes) in " + dir + " after "
+                        + appended + " records: " + e + "; signed calls are refused until it can be written", e);
             }
         }
         filled.add(current);
@@ -285,7 +243,6 @@ public final class NonceJournal implements NonceStore {
     private void recover() {
         long now = clock.millis();
         long maxSequence = 0;
-        int loaded = 0;
         int deleted = 0;
         List<Path> files;
         try (Stream<Path> list = Files.list(dir)) {
@@ -294,18 +251,18 @@ public final class NonceJournal implements NonceStore {
             throw new IllegalStateException("Cannot list the nonce journal " + dir + ": " + e, e);
         }
         for (Path file : files) {
-            Matcher m = SEGMENT_NAME.matcher(file.getFileName().toString());
-            if (!m.matches()) {
+            long sequence = NonceSegment.sequenceOf(file);
+            if (sequence < 0) {
                 continue;
             }
-            maxSequence = Math.max(maxSequence, Long.parseLong(m.group(1)));
-            Scan scan;
+            maxSequence = Math.max(maxSequence, sequence);
+            NonceSegment.Scan scan;
             try {
-                scan = scan(file, now);
+                scan = NonceSegment.scan(file, now, (accessKey, nonce, expiresAt) ->
+                        reserved.merge(accessKey + '\n' + nonce, expiresAt, Math::max));
             } catch (IOException e) {
                 throw new IllegalStateException("Cannot read nonce journal segment " + file + ": " + e, e);
             }
-            loaded += scan.loaded();
             if (scan.tornAt() >= 0) {
                 LOG.warn("nonce journal segment {}: ignoring a torn or corrupt record at byte {} and anything after it "
                         + "({} records before it)", file, scan.tornAt(), scan.records());
@@ -317,106 +274,21 @@ public final class NonceJournal implements NonceStore {
                     Files.delete(file);
                     deleted++;
                 } catch (IOException e) {
-                    throw new IllegalStateException("Cannot delete expired nonce journal segment " + file + ": " + e, e);
+                    throw new IllegalStateException("Cannot delete expired nonce journal segment " + file + ": " + e,
+                            e);
                 }
             }
         }
         nextSequence = maxSequence + 1;
         try {
-            current = Segment.create(dir, nextSequence++, segmentBytes);
+            current = NonceSegment.create(dir, nextSequence++, segmentBytes);
         } catch (IOException e) {
             throw new IllegalStateException("Cannot create a nonce journal segment (" + segmentBytes + " bytes) in "
                     + dir + ": " + e + ". Free disk space or make the data directory writable", e);
         }
         lastSweep = now;
-        LOG.info("nonce journal {}: {} unexpired nonces loaded from {} segments, {} expired or empty segments deleted", dir,
-                loaded, sealed.size(), deleted);
-    }
-
-    /** Reads one segment up to its first bad record, loading records that expire after {@code now}. */
-    private Scan scan(Path file, long now) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            long size = ch.size();
-            if (size < MAGIC.length) {
-                return new Scan(0, 0, Long.MIN_VALUE, -1);
-            }
-            if (size > Integer.MAX_VALUE) {
-                throw new IllegalStateException("Nonce journal segment " + file + " is " + size
-                        + " bytes, larger than any segment this version writes");
-            }
-            MappedByteBuffer map = ch.map(FileChannel.MapMode.READ_ONLY, 0, size);
-            try {
-                return scan(file, map, now);
-            } finally {
-                unmap(map);
-            }
-        }
-    }
-
-    private Scan scan(Path file, ByteBuffer map, long now) {
-        byte[] magic = new byte[MAGIC.length];
-        map.get(0, magic);
-        if (!Arrays.equals(magic, MAGIC)) {
-            if (isUnfinishedHeader(magic)) {
-                return new Scan(0, 0, Long.MIN_VALUE, -1); // a crash while the segment was being prepared
-            }
-            throw new IllegalStateException("Nonce journal segment " + file + " has an unknown format (it does not "
-                    + "start with UPNONCE1), probably written by a newer Upshift. Run that version, or move the "
-                    + "nonces directory away (replays of requests from the last 10 minutes could then be accepted once)");
-        }
-        int limit = map.capacity();
-        int p = MAGIC.length;
-        int records = 0;
-        int loaded = 0;
-        long newest = Long.MIN_VALUE;
-        CRC32C crc = new CRC32C();
-        while (p <= limit - 4) {
-            int body = map.getInt(p);
-            if (body == 0) {
-                return new Scan(records, loaded, newest, -1);
-            }
-            if (body < MIN_BODY || body > limit - p - 4) {
-                return new Scan(records, loaded, newest, p);
-            }
-            crc.reset();
-            crc.update(map.slice(p, body));
-            int keyLength = map.getShort(p + 12) & 0xFFFF;
-            int valueAt = p + 14 + keyLength;
-            if ((int) crc.getValue() != map.getInt(p + body)
-                    || MIN_BODY + keyLength > body
-                    || MIN_BODY + keyLength + (map.getShort(valueAt) & 0xFFFF) != body) {
-                return new Scan(records, loaded, newest, p);
-            }
-            long expiresAt = map.getLong(p + 4);
-            records++;
-            newest = Math.max(newest, expiresAt);
-            if (expiresAt > now) {
-                String accessKey = utf8(map, p + 14, keyLength);
-                String nonce = utf8(map, valueAt + 2, map.getShort(valueAt) & 0xFFFF);
-                reserved.merge(accessKey + '\n' + nonce, expiresAt, Math::max);
-                loaded++;
-            }
-            p += 4 + body;
-        }
-        return new Scan(records, loaded, newest, -1);
-    }
-
-    /** The start of {@code UPNONCE1} (possibly none of it), then zeros: the header of a segment cut short. */
-    private static boolean isUnfinishedHeader(byte[] header) {
-        int i = 0;
-        while (i < MAGIC.length && header[i] == MAGIC[i]) {
-            i++;
-        }
-        while (i < MAGIC.length && header[i] == 0) {
-            i++;
-        }
-        return i == MAGIC.length;
-    }
-
-    private static String utf8(ByteBuffer map, int at, int length) {
-        byte[] bytes = new byte[length];
-        map.get(at, bytes);
-        return new String(bytes, StandardCharsets.UTF_8);
+        LOG.info("nonce journal {}: {} unexpired nonces loaded from {} segments, {} expired or empty segments deleted",
+                dir, reserved.size(), sealed.size(), deleted);
     }
 
     /**
@@ -437,7 +309,7 @@ public final class NonceJournal implements NonceStore {
                     .map((rs, ctx) -> new LegacyRow(rs.getString(1), rs.getString(2), rs.getLong(3)))
                     .forEach(row -> {
                         reserved.merge(row.accessKey() + '\n' + row.nonce(), row.expiresAt(), Math::max);
-                        append(encode(row.accessKey(), row.nonce(), row.expiresAt()), row.expiresAt());
+                        append(NonceSegment.encode(row.accessKey(), row.nonce(), row.expiresAt()), row.expiresAt());
                         imported[0]++;
                     }));
         } catch (RuntimeException e) {
@@ -445,7 +317,7 @@ public final class NonceJournal implements NonceStore {
                     + e.getMessage() + ". Move the file away to start without them (replays of requests from the last "
                     + "10 minutes before the upgrade could then be accepted once)", e);
         }
-        filled.forEach(Segment::force);
+        filled.forEach(NonceSegment::force);
         current.force();
         Path target = legacy.resolveSibling(LEGACY_DATABASE + ".imported");
         try {
@@ -488,8 +360,8 @@ public final class NonceJournal implements NonceStore {
      */
     private void maintain(boolean sweepNow) {
         synchronized (maintenance) {
-            List<Segment> retired;
-            Segment writing;
+            List<NonceSegment> retired;
+            NonceSegment writing;
             long count;
             long spareSequence = -1;
             appendLock.lock();
@@ -510,7 +382,7 @@ public final class NonceJournal implements NonceStore {
             if (count > forcedCount || !retired.isEmpty()) {
                 long started = System.nanoTime();
                 try {
-                    retired.forEach(Segment::force);
+                    retired.forEach(NonceSegment::force);
                     writing.force();
                     metrics.recordBatch("nonce", System.nanoTime() - started, (int) Math.min(Integer.MAX_VALUE,
                             count - forcedCount));
@@ -522,9 +394,9 @@ public final class NonceJournal implements NonceStore {
                     metrics.batchFailure("nonce");
                 }
             }
-            for (Segment s : retired) {
+            for (NonceSegment s : retired) {
                 s.release();
-                sealed.add(new SealedSegment(s.file, s.newestExpiresAt));
+                sealed.add(new SealedSegment(s.file, s.newestExpiresAt()));
             }
             if (spareSequence >= 0) {
                 prepareSpare(spareSequence);
@@ -538,9 +410,9 @@ public final class NonceJournal implements NonceStore {
     }
 
     private void prepareSpare(long sequence) {
-        Segment next;
+        NonceSegment next;
         try {
-            next = Segment.create(dir, sequence, segmentBytes);
+            next = NonceSegment.create(dir, sequence, segmentBytes);
         } catch (IOException e) {
             LOG.warn("cannot prepare the next nonce journal segment in {} ({} bytes), will retry: {}", dir,
                     segmentBytes, e.toString());
@@ -556,7 +428,7 @@ public final class NonceJournal implements NonceStore {
             appendLock.unlock();
         }
         next.release();
-        deleteQuietly(next.file);
+        NonceSegment.deleteQuietly(next.file);
     }
 
     private void sweep(long now) {
@@ -601,11 +473,11 @@ public final class NonceJournal implements NonceStore {
             Thread.currentThread().interrupt();
         }
         synchronized (maintenance) {
-            List<Segment> open = new ArrayList<>(filled);
+            List<NonceSegment> open = new ArrayList<>(filled);
             if (current != null) {
                 open.add(current);
             }
-            for (Segment s : open) {
+            for (NonceSegment s : open) {
                 try {
                     s.force();
                 } catch (RuntimeException e) {
@@ -615,131 +487,12 @@ public final class NonceJournal implements NonceStore {
             }
             if (spare != null) {
                 spare.release();
-                deleteQuietly(spare.file);
+                NonceSegment.deleteQuietly(spare.file);
             }
             filled.clear();
             current = null;
             spare = null;
-            closeQuietly(lockChannel); // releases the lock
-        }
-    }
-
-    // ---- segment files --------------------------------------------------------------------------------------------
-
-    private static String segmentName(long sequence) {
-        return String.format("segment-%012d.log", sequence);
-    }
-
-    /** One segment file mapped for writing. Its mutable fields are guarded by the journal's appendLock. */
-    private static final class Segment {
-        final Path file;
-        private final FileChannel channel;
-        private final MappedByteBuffer map;
-        private int position;
-        long newestExpiresAt = Long.MIN_VALUE;
-
-        private Segment(Path file, FileChannel channel, MappedByteBuffer map) {
-            this.file = file;
-            this.channel = channel;
-            this.map = map;
-            this.position = MAGIC.length;
-        }
-
-        static Segment create(Path dir, long sequence, int bytes) throws IOException {
-            Path file = dir.resolve(segmentName(sequence));
-            FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
-                    StandardOpenOption.WRITE);
-            try {
-                ByteBuffer zeros = ByteBuffer.allocate(ZEROS_CHUNK);
-                for (long at = 0; at < bytes; ) {
-                    zeros.clear().limit((int) Math.min(ZEROS_CHUNK, bytes - at));
-                    at += channel.write(zeros, at);
-                }
-                MappedByteBuffer map = channel.map(FileChannel.MapMode.READ_WRITE, 0, bytes);
-                map.put(0, MAGIC);
-                forceDirectory(dir); // the new name survives an OS crash
-                return new Segment(file, channel, map);
-            } catch (IOException | RuntimeException e) {
-                closeQuietly(channel);
-                deleteQuietly(file);
-                throw e;
-            }
-        }
-
-        boolean fits(int length) {
-            return map.capacity() - position >= length;
-        }
-
-        boolean isHalfFull() {
-            return position > map.capacity() / 2;
-        }
-
-        void append(byte[] record, long expiresAt) {
-            map.put(position, record);
-            position += record.length;
-            newestExpiresAt = Math.max(newestExpiresAt, expiresAt);
-        }
-
-        void force() {
-            map.force();
-        }
-
-        /** Unmaps and closes. The caller guarantees that nobody touches the mapping any more. */
-        void release() {
-            unmap(map);
-            closeQuietly(channel);
-        }
-    }
-
-    private static void forceDirectory(Path dir) throws IOException {
-        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-            d.force(true);
-        }
-    }
-
-    /**
-     * Unmaps now rather than when the buffer is garbage-collected: a deleted segment's disk space is freed only once
-     * it is unmapped, and old buffers may sit in the old generation for hours. Java 17 has no public API for it;
-     * {@code sun.misc.Unsafe.invokeCleaner} is the one Lucene and others use. Without it, the GC unmaps.
-     */
-    private static void unmap(MappedByteBuffer map) {
-        if (INVOKE_CLEANER == null) {
-            return;
-        }
-        try {
-            INVOKE_CLEANER.invokeExact((ByteBuffer) map);
-        } catch (Throwable e) {
-            LOG.debug("cannot unmap a nonce journal segment, the GC will: {}", e.toString());
-        }
-    }
-
-    private static MethodHandle findInvokeCleaner() {
-        try {
-            Class<?> unsafeClass = Class.forName("sun.misc.Unsafe");
-            Field field = unsafeClass.getDeclaredField("theUnsafe");
-            field.setAccessible(true);
-            return MethodHandles.lookup()
-                    .findVirtual(unsafeClass, "invokeCleaner", MethodType.methodType(void.class, ByteBuffer.class))
-                    .bindTo(field.get(null));
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            LOG.info("segments of the nonce journal will be unmapped by the GC ({})", e.toString());
-            return null;
-        }
-    }
-
-    private static void closeQuietly(FileChannel channel) {
-        try {
-            channel.close();
-        } catch (IOException e) {
-            LOG.debug("closing {} failed: {}", channel, e.toString());
-        }
-    }
-
-    private static void deleteQuietly(Path file) {
-        try {
-            Files.deleteIfExists(file);
-        } catch (IOException e) {
-            LOG.warn("cannot delete {}: {}", file, e.toString());
+            NonceSegment.closeQuietly(lockChannel); // releases the lock
         }
     }
 }
