@@ -38,6 +38,7 @@ import dev.upshift.server.artifacts.ArtifactStore;
 import dev.upshift.server.artifacts.ArtifactStores;
 import dev.upshift.server.auth.DurableNonceStore;
 import dev.upshift.server.auth.LegacyRequestAuthenticator;
+import dev.upshift.server.auth.NonceJournal;
 import dev.upshift.server.auth.NonceStore;
 import dev.upshift.server.auth.SecretCipher;
 import dev.upshift.server.catalog.CatalogStore;
@@ -139,12 +140,19 @@ public final class UpshiftServer implements AutoCloseable {
             catalog.refresh();
             ArtifactStore artifacts = ArtifactStores.open(config, true);
             downloads = new DownloadCounter(db, metrics);
-            // SQLite: nonces live in their own file so a signed request never waits for another writer's lock.
-            DurableNonceStore durableNonces = db.dialect() == Database.Dialect.SQLITE
-                    ? DurableNonceStore.withOwnDatabase(Database.openNonceDatabase(config.dataDir().resolve("nonces.db")),
-                    clock, metrics)
-                    : new DurableNonceStore(db, clock, metrics);
-            nonces = durableNonces;
+            // SQLite: one process owns the data directory, so a local journal suffices and no signed request waits
+            // for a commit (decision 0019). PostgreSQL: the shared table, so every node sees every nonce.
+            if (db.dialect() == Database.Dialect.SQLITE) {
+                NonceJournal journal = NonceJournal.open(config.dataDir(), clock, metrics);
+                nonces = journal;
+                metrics.gauge("upshift.nonce.entries", "Nonces held in memory by the nonce journal (SQLite)",
+                        journal::entries);
+            } else {
+                DurableNonceStore durable = new DurableNonceStore(db, clock, metrics);
+                nonces = durable;
+                metrics.gauge("upshift.nonce.queue.depth", "Nonce reservations waiting for the group commit "
+                        + "(PostgreSQL)", durable::pending);
+            }
             events = new EventQueue(db, clock, config.events().reportZone(), config.events().retentionDays());
             downloads.onCount(new DownloadFacts(catalog, events, clock));
             EventStatistics statistics = new EventStatistics(db, clock, config.events().reportZone());
@@ -158,8 +166,6 @@ public final class UpshiftServer implements AutoCloseable {
                     eventQueue::dropped);
             metrics.counter("upshift.events.written", "Events written to the database", eventQueue::written);
             eventQueue.setBatchListener(nanos -> metrics.recordBatchTime("events", nanos));
-            metrics.gauge("upshift.nonce.queue.depth", "Nonce reservations waiting for the group commit",
-                    durableNonces::pending);
             metrics.gauge("upshift.catalog.snapshot.age.seconds", "Seconds since the catalog snapshot was built",
                     () -> (System.currentTimeMillis() - catalog.current().loadedAtMillis()) / 1000.0);
             metrics.declareAuthFailureReasons(Arrays.stream(LegacyRequestAuthenticator.Failure.values())
@@ -268,7 +274,10 @@ public final class UpshiftServer implements AutoCloseable {
         return config;
     }
 
-    /** Stops accepting requests, then drains the nonce writer and the download counts, then closes the pool. */
+    /**
+     * Stops accepting requests, then closes the nonce store (forcing the journal, or draining the writer), the
+     * download counts and the event queue, then closes the pool.
+     */
     @Override
     public void close() {
         rolloutHealth.close();
@@ -281,12 +290,12 @@ public final class UpshiftServer implements AutoCloseable {
         db.close();
     }
 
-    /** The database, for tests that take it away under a running server. */
-    /** The database nonces are written to (for tests that take it away under a running server). */
-    Database nonceDatabase() {
-        return ((DurableNonceStore) nonces).database();
+    /** The nonce store (tests close it under a running server to make reservations fail). */
+    NonceStore nonces() {
+        return nonces;
     }
 
+    /** The database, for tests that take it away under a running server. */
     Database database() {
         return db;
     }

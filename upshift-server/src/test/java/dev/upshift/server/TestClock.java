@@ -7,11 +7,11 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.concurrent.atomic.AtomicReference;
 
-/** A clock the test sets and moves; the server under test reads it from any thread. */
-final class TestClock extends Clock {
+/** A clock the test sets and moves; the code under test reads it from any thread. */
+public final class TestClock extends Clock {
     private final AtomicReference<Instant> now;
 
-    TestClock(Instant start) {
+    public TestClock(Instant start) {
         this.now = new AtomicReference<>(start);
     }
 
@@ -30,11 +30,11 @@ final class TestClock extends Clock {
         return now.get();
     }
 
-    void set(Instant instant) {
+    public void set(Instant instant) {
         now.set(instant);
     }
 
-    void advance(Duration d) {
+    public void advance(Duration d) {
         now.updateAndGet(i -> i.plus(d));
     }
 }

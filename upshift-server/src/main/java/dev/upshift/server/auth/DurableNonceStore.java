@@ -24,8 +24,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A {@link NonceStore} that answers from memory and makes every reservation durable in the database with group
- * commit.
+ * The {@link NonceStore} of a PostgreSQL installation: it answers from memory and makes every reservation durable in
+ * the shared {@code nonces} table with group commit, so that every node sees every nonce. (SQLite installations use
+ * the {@link NonceJournal}; decision 0019.)
  *
  * <p>Design. Two layers:
  * <ol>
@@ -39,9 +40,8 @@ import org.slf4j.LoggerFactory;
  * After a restart the memory layer is empty and the table alone rejects replays. Expired rows are deleted by the
  * writer thread every minute, which keeps the table near (request rate x 10 minutes) rows.
  *
- * <p>Trade-off: a client request waits for one group commit (typically well under a millisecond on SQLite in WAL
- * mode with synchronous=NORMAL). If the database does not confirm within {@code 5 s}, the request is refused
- * rather than accepted unrecorded (fail closed).
+ * <p>Trade-off: a client request waits for one group commit. If the database does not confirm within {@code 5 s},
+ * the request is refused rather than accepted unrecorded (fail closed).
  */
 public final class DurableNonceStore implements NonceStore {
     private static final Logger LOG = LoggerFactory.getLogger(DurableNonceStore.class);
@@ -50,7 +50,6 @@ public final class DurableNonceStore implements NonceStore {
     private static final long WAIT_MILLIS = 5_000;
 
     private final Database db;
-    private final boolean ownsDatabase;
     private final Clock clock;
     private final Metrics metrics;
     private final Cache<String, Boolean> recent;
@@ -63,22 +62,7 @@ public final class DurableNonceStore implements NonceStore {
     }
 
     public DurableNonceStore(Database db, Clock clock, Metrics metrics) {
-        this(db, false, clock, metrics);
-    }
-
-    /** The database the nonces are written to (the main one, or SQLite's nonce file). */
-    public Database database() {
-        return db;
-    }
-
-    /** A store on a database of its own (SQLite's nonce file), which {@link #close()} closes. */
-    public static DurableNonceStore withOwnDatabase(Database db, Clock clock, Metrics metrics) {
-        return new DurableNonceStore(db, true, clock, metrics);
-    }
-
-    private DurableNonceStore(Database db, boolean ownsDatabase, Clock clock, Metrics metrics) {
         this.db = db;
-        this.ownsDatabase = ownsDatabase;
         this.clock = clock;
         this.metrics = metrics;
         this.recent = Caffeine.newBuilder()
@@ -208,9 +192,6 @@ public final class DurableNonceStore implements NonceStore {
             writer.join(10_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-        if (ownsDatabase) {
-            db.close();
         }
     }
 }

@@ -36,9 +36,9 @@ public final class Database implements AutoCloseable {
     }
 
     /**
-     * SQLite only: the nonce database, a second file beside the main one. SQLite has one writer per file; with the
-     * nonces in the main file, every signed request waited for the event writer's transaction (and SQLite's
-     * sleeping busy handler) before its nonce could commit. Migrated from {@code db/nonce-migration}.
+     * SQLite only: the nonce database {@code nonces.db} that versions before decision 0019 kept beside the main file
+     * (decision 0016). It is only read now, by {@code NonceJournal}, to import its unexpired nonces once. Migrated
+     * from {@code db/nonce-migration}.
      */
     public static Database openNonceDatabase(java.nio.file.Path file) {
         Database d = open("jdbc:sqlite:" + file, null, null, "upshift-nonces");
