@@ -65,7 +65,7 @@ public final class DurableNonceStore implements NonceStore {
         this.db = db;
         this.clock = clock;
         this.metrics = metrics;
-        this.recent = Caffeine.newBuilder()
+        this.recent = Caffeine.newBuilder().executor(Runnable::run)
                 .expireAfterWrite(Duration.ofMillis(RETENTION_MILLIS))
                 .build();
         this.writer = new Thread(this::runWriter, "upshift-nonce-writer");

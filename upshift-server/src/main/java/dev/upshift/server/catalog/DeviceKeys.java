@@ -11,7 +11,15 @@ public final class DeviceKeys {
     }
 
     public static boolean isValid(String key) {
-        return key != null && !key.isEmpty() && key.length() <= MAX_LENGTH
-                && key.chars().allMatch(c -> c > 0x20 && c < 0x7f);
+        if (key == null || key.isEmpty() || key.length() > MAX_LENGTH) {
+            return false;
+        }
+        for (int i = 0; i < key.length(); i++) { // a plain loop: this runs on every update check
+            char c = key.charAt(i);
+            if (c <= 0x20 || c >= 0x7f) {
+                return false;
+            }
+        }
+        return true;
     }
 }

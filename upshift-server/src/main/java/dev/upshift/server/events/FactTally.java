@@ -67,9 +67,10 @@ final class FactTally {
     private final ConcurrentHashMap<DailyKey, LongAdder> counts = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<DeviceDay, String> pendingDays = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<TenantDevice, DeviceSeen> pendingDevices = new ConcurrentHashMap<>();
-    private final Cache<DeviceDay, String> writtenDays = Caffeine.newBuilder()
+    // Maintenance on the calling thread, as in OfferedStrategies: no hand-off to the common pool per fact.
+    private final Cache<DeviceDay, String> writtenDays = Caffeine.newBuilder().executor(Runnable::run)
             .maximumSize(1_000_000).expireAfterWrite(Duration.ofHours(26)).build();
-    private final Cache<TenantDevice, String> writtenDevices = Caffeine.newBuilder()
+    private final Cache<TenantDevice, String> writtenDevices = Caffeine.newBuilder().executor(Runnable::run)
             .maximumSize(1_000_000).expireAfterWrite(Duration.ofMillis(DEVICE_REFRESH_MILLIS)).build();
     private final LongAdder dropped = new LongAdder();
     /** The report-zone day of the last fact and its bounds, so that most facts skip the time-zone arithmetic. */
