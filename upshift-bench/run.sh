@@ -131,9 +131,9 @@ one_request() { # dir url: a one-request corpus per thread for wrk's script (GET
 }
 one_request "$work/c-static" /answer.json
 one_request "$work/c-hello" /v1/win/upgrade
-# The JVMs get a throw-away run first, so the JIT has compiled the path: profiles showed the C2 compiler still
-# taking a third of the CPU 5 s into a run, so the warm-up is twice the measured duration.
-warm=$(( dur * 2 )); $smoke && warm=1
+# The JVMs get a throw-away run first, so the JIT has compiled the path: with client and server sharing 2 cores,
+# profiles showed the C2 compiler still taking a quarter of Upshift's CPU after 20 s of checks, and 5% after 60 s.
+warm=$(( dur * 6 )); $smoke && warm=1
 cpu_pids=("${nginx_pids[@]}")
 wrk_run nginx -t$threads -c$conns -d${dur}s -s upshift-bench/corpus.lua "http://127.0.0.1:$nginx_port" -- "$work/c-static"
 cpu_pids=("$hello_pid")

@@ -36,6 +36,15 @@ public final class BodyReader {
             throw tooLarge.apply(max);
         }
         try (InputStream in = ctx.req().getInputStream()) {
+            if (declared >= 0) {
+                // The usual case: the length is announced (and enforced by Jetty), so read into an array of exactly
+                // that size instead of readNBytes' 8 KB chunks, which were most of this method's cost per check.
+                byte[] bytes = new byte[(int) declared];
+                if (in.readNBytes(bytes, 0, bytes.length) < bytes.length) {
+                    throw new IncompleteBodyException(new java.io.EOFException("body shorter than Content-Length"));
+                }
+                return bytes;
+            }
             byte[] bytes = in.readNBytes((int) Math.min(max + 1, Integer.MAX_VALUE - 8));
             if (bytes.length > max) {
                 drain(ctx);
