@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
         description = "Self-hosted application update server.",
         subcommands = {ServeCommand.class, KeyCommand.class, AppCommand.class, VersionCommand.class,
                 ReleaseCommand.class, TenantCommand.class, StrategyCommand.class, DeviceCommand.class,
-                ArtifactsCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+                ArtifactsCommand.class, DemoCommand.class, TrainingRunCommand.class, CommandLine.HelpCommand.class})
 public final class UpshiftCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
