@@ -84,6 +84,17 @@ class CliTest {
     }
 
     @Test
+    void serveGetsALighterCommandLineThatReadsTheSame() {
+        CommandLine full = new CommandLine(new UpshiftCommand());
+        CommandLine serveOnly = UpshiftCommand.commandLine(new String[]{"serve", "--port", "0"});
+        assertThat(serveOnly.getSubcommands().keySet()).containsExactly("serve");
+        assertThat(serveOnly.getSubcommands().get("serve").getUsageMessage())
+                .isEqualTo(full.getSubcommands().get("serve").getUsageMessage()).contains("Usage: upshift serve");
+        assertThat(serveOnly.getCommandSpec().version()).isEqualTo(full.getCommandSpec().version());
+        assertThat(UpshiftCommand.commandLine(new String[]{"key", "list"}).getSubcommands()).containsKey("key");
+    }
+
+    @Test
     void theHiddenTrainingRunStartsAThrowawayServerTwiceAndLeavesNothingBehind() throws IOException {
         Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
         List<Path> before;
