@@ -56,6 +56,8 @@ final class TrainingRunCommand implements Callable<Integer> {
 
     private static void get(int port, String path) throws IOException {
         HttpURLConnection c = (HttpURLConnection) new URL("http://127.0.0.1:" + port + path).openConnection();
+        c.setConnectTimeout(10_000);
+        c.setReadTimeout(30_000);
         try (InputStream in = c.getResponseCode() < 400 ? c.getInputStream() : c.getErrorStream()) {
             if (in != null) {
                 in.readAllBytes();
