@@ -84,6 +84,34 @@ class CliTest {
     }
 
     @Test
+    void serveGetsALighterCommandLineThatReadsTheSame() {
+        CommandLine full = new CommandLine(new UpshiftCommand());
+        CommandLine serveOnly = UpshiftCommand.commandLine(new String[]{"serve", "--port", "0"});
+        assertThat(serveOnly.getSubcommands().keySet()).containsExactly("serve");
+        assertThat(serveOnly.getSubcommands().get("serve").getUsageMessage())
+                .isEqualTo(full.getSubcommands().get("serve").getUsageMessage()).contains("Usage: upshift serve");
+        assertThat(serveOnly.getCommandSpec().version()).isEqualTo(full.getCommandSpec().version());
+        assertThat(UpshiftCommand.commandLine(new String[]{"key", "list"}).getSubcommands()).containsKey("key");
+    }
+
+    @Test
+    void theHiddenTrainingRunStartsAThrowawayServerTwiceAndLeavesNothingBehind() throws IOException {
+        Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+        List<Path> before;
+        try (var s = Files.list(tmp)) {
+            before = s.filter(p -> p.getFileName().toString().startsWith("upshift-training")).toList();
+        }
+        Run r = run("training-run");
+        assertThat(r.exit()).as(r.message()).isZero();
+        assertThat(r.err()).contains("GET /health/ready 200").contains("GET /console/setup 200");
+        try (var s = Files.list(tmp)) {
+            assertThat(s.filter(p -> p.getFileName().toString().startsWith("upshift-training")).toList())
+                    .containsExactlyInAnyOrderElementsOf(before);
+        }
+        assertThat(run("--help").out()).doesNotContain("training-run");
+    }
+
+    @Test
     void keyCreatePrintsTheNewKeyWithItsSecret() {
         Run r = admin("key", "create", "--description", "x");
         assertThat(r.exit()).as(r.message()).isZero();

@@ -111,7 +111,8 @@ class ConfigLoaderTest {
                 .hasMessageContaining("Did you mean UPSHIFT_PORT?");
         // Variables read elsewhere, and variables of other programs, are not settings and pass.
         ServerConfig c = load(Map.of("UPSHIFT_ADMIN_TOKEN", "0123456789abcdef", "UPSHIFT_SECRET_KEY", "k",
-                "UPSHIFT_TOKEN", "t", "UPSHIFT_SERVER", "http://x", "PATH", "/usr/bin", "UPSHIFTER", "x"), Map.of(), null);
+                "UPSHIFT_TOKEN", "t", "UPSHIFT_SERVER", "http://x", "UPSHIFT_CDS", "off", "PATH", "/usr/bin",
+                "UPSHIFTER", "x"), Map.of(), null);
         assertThat(c.port()).isEqualTo(8080);
     }
 

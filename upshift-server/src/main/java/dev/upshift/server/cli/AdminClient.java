@@ -27,7 +27,11 @@ final class AdminClient {
     @Option(names = "--data-dir", description = "Data directory holding admin-token (default: $UPSHIFT_DATA_DIR or ./data).")
     Path dataDir;
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    /**
+     * Built at the first call, not with the command: picocli creates this mixin for every subcommand at every
+     * start, {@code serve} included, and an HttpClient costs a selector thread and the default TLS context.
+     */
+    private HttpClient http;
 
     /** A failed call, with a message for the operator. */
     static final class CliException extends RuntimeException {
@@ -156,11 +160,18 @@ final class AdminClient {
         }
     }
 
+    private HttpClient http() {
+        if (http == null) {
+            http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        }
+        return http;
+    }
+
     private JsonNode send(HttpRequest.Builder b) {
         HttpRequest req = b.header("Authorization", "Bearer " + token()).header("Accept", "application/json").build();
         HttpResponse<byte[]> res;
         try {
-            res = http.send(req, HttpResponse.BodyHandlers.ofByteArray());
+            res = http().send(req, HttpResponse.BodyHandlers.ofByteArray());
         } catch (IOException e) {
             throw new CliException("Cannot reach the Upshift server at " + baseUrl() + " (" + e.getClass().getSimpleName()
                     + (e.getMessage() == null ? "" : ": " + e.getMessage()) + "). Is './upshift serve' running? Use --server to point elsewhere.");

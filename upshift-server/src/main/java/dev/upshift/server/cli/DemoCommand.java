@@ -61,7 +61,8 @@ final class DemoCommand extends ClientCommand {
     int pauseWaitSeconds;
 
     PrintStream out = System.out;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    /** Built when the demo runs (before its threads start), not with the command line: see AdminClient. */
+    private HttpClient http;
     private String accessKey;
     private String secretKey;
     private String app;
@@ -71,6 +72,7 @@ final class DemoCommand extends ClientCommand {
         if (devices < 100 || threads < 1) {
             throw new AdminClient.CliException("--devices must be at least 100 and --threads at least 1.");
         }
+        http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         JsonNode key = client.post("/api/admin/v1/access-keys", Map.of("description", "upshift demo"));
         accessKey = key.get("accessKey").asText();
         secretKey = key.get("secretKey").asText();

@@ -30,7 +30,7 @@ public final class ConfigLoader {
 
     /** Environment variables that are read elsewhere and are not settings of this loader. */
     static final Set<String> OTHER_ENV = Set.of("UPSHIFT_CONFIG", "UPSHIFT_ADMIN_TOKEN", "UPSHIFT_SECRET_KEY",
-            "UPSHIFT_TOKEN", "UPSHIFT_SERVER", "UPSHIFT_JAVA_OPTS", "UPSHIFT_TEST_PG_URL");
+            "UPSHIFT_TOKEN", "UPSHIFT_SERVER", "UPSHIFT_JAVA_OPTS", "UPSHIFT_CDS", "UPSHIFT_TEST_PG_URL");
 
     private final Map<String, String> env;
     private final Map<String, String> flags;

@@ -54,6 +54,9 @@ public final class Database implements AutoCloseable {
 
     private static Database open(String url, String user, String password, String poolName) {
         Dialect dialect = url.startsWith("jdbc:sqlite:") ? Dialect.SQLITE : Dialect.POSTGRESQL;
+        if (dialect == Dialect.SQLITE) {
+            preloadSqlite();
+        }
         HikariConfig hc = new HikariConfig();
         hc.setPoolName(poolName);
         hc.setJdbcUrl(url);
@@ -74,6 +77,29 @@ public final class Database implements AutoCloseable {
         }
         hc.setConnectionTimeout(10_000);
         return new Database(new HikariDataSource(hc), dialect);
+    }
+
+    private static final java.util.concurrent.atomic.AtomicBoolean SQLITE_PRELOADED =
+            new java.util.concurrent.atomic.AtomicBoolean();
+
+    /**
+     * Starts loading SQLite's native library on another thread while this one sets up logging and the pool (about
+     * 0.1 s of a start each): sqlite-jdbc copies the library out of the jar and compares it byte by byte before
+     * loading it. The first connection waits for that load (the loader is synchronized and loads once); if it failed
+     * here, the connection tries again and reports the failure.
+     */
+    private static void preloadSqlite() {
+        if (SQLITE_PRELOADED.compareAndSet(false, true)) {
+            Thread t = new Thread(() -> {
+                try {
+                    org.sqlite.SQLiteJDBCLoader.initialize();
+                } catch (Exception | LinkageError e) {
+                    // the first connection loads it again and reports what fails
+                }
+            }, "upshift-sqlite-load");
+            t.setDaemon(true);
+            t.start();
+        }
     }
 
     /** Applies pending migrations. Refuses to start on a schema newer than this binary knows. */

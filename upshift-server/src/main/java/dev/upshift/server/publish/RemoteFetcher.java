@@ -31,13 +31,20 @@ public final class RemoteFetcher {
 
     private final Set<String> allowedHosts;
     private final boolean allowPrivate;
-    private final HttpClient http;
+    /** Built at the first fetch: most installations never fetch, and a client costs start-up time (TLS context). */
+    private HttpClient http;
 
     public RemoteFetcher(List<String> allowedHosts, boolean allowPrivate) {
         this.allowedHosts = Set.copyOf(allowedHosts.stream().map(h -> h.toLowerCase(Locale.ROOT)).toList());
         this.allowPrivate = allowPrivate;
-        this.http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
-                .connectTimeout(Duration.ofSeconds(10)).build();
+    }
+
+    private synchronized HttpClient http() {
+        if (http == null) {
+            http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
+                    .connectTimeout(Duration.ofSeconds(10)).build();
+        }
+        return http;
     }
 
     /** True when {@code url} names a host this server may fetch from (addresses are checked when fetching). */
@@ -58,7 +65,7 @@ public final class RemoteFetcher {
                     .header("User-Agent", "upshift-publisher").header("Accept", "application/octet-stream").GET().build();
             HttpResponse<InputStream> res;
             try {
-                res = http.send(req, HttpResponse.BodyHandlers.ofInputStream());
+                res = http().send(req, HttpResponse.BodyHandlers.ofInputStream());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IOException("interrupted while fetching " + url, e);
