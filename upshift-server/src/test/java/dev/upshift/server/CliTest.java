@@ -103,7 +103,9 @@ class CliTest {
         }
         Run r = run("training-run");
         assertThat(r.exit()).as(r.message()).isZero();
-        assertThat(r.err()).contains("GET /health/ready 200").contains("GET /console/setup 200");
+        // Two rounds (first start, then a restart on the data the first left), each asking for both pages.
+        assertThat(r.err().lines().filter(l -> l.startsWith("training run: GET /health/ready 200"))).hasSize(2);
+        assertThat(r.err().lines().filter(l -> l.startsWith("training run: GET /console/setup 200"))).hasSize(2);
         try (var s = Files.list(tmp)) {
             assertThat(s.filter(p -> p.getFileName().toString().startsWith("upshift-training")).toList())
                     .containsExactlyInAnyOrderElementsOf(before);

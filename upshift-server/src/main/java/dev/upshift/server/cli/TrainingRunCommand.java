@@ -58,12 +58,19 @@ final class TrainingRunCommand implements Callable<Integer> {
         HttpURLConnection c = (HttpURLConnection) new URL("http://127.0.0.1:" + port + path).openConnection();
         c.setConnectTimeout(10_000);
         c.setReadTimeout(30_000);
-        try (InputStream in = c.getResponseCode() < 400 ? c.getInputStream() : c.getErrorStream()) {
+        int status = c.getResponseCode();
+        try (InputStream in = status < 400 ? c.getInputStream() : c.getErrorStream()) {
             if (in != null) {
                 in.readAllBytes();
             }
         } finally {
             c.disconnect();
         }
+        // A start that answers badly would record a misleading archive: fail the run (./upshift then starts
+        // without one) rather than train on an error path.
+        if (status != 200) {
+            throw new IOException("training run: GET " + path + " answered " + status + ", expected 200");
+        }
+        System.err.println("training run: GET " + path + " 200");
     }
 }
