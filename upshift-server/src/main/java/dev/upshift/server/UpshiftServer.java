@@ -123,8 +123,15 @@ public final class UpshiftServer implements AutoCloseable {
         } catch (IOException e) {
             throw new IllegalStateException("Cannot create data directory " + config.dataDir() + ": " + e.getMessage());
         }
-        Database db = Database.open(config.dbUrl(), config.dbUser(), config.dbPassword());
-        Metrics metrics = new Metrics();
+        StartupWarmUp warmUp = StartupWarmUp.begin();
+        Database db;
+        try {
+            db = Database.open(config.dbUrl(), config.dbUser(), config.dbPassword());
+        } catch (RuntimeException e) {
+            warmUp.metrics().close();
+            throw e;
+        }
+        Metrics metrics = warmUp.metrics();
         ReadinessCheck readiness = null;
         NonceStore nonces = null;
         DownloadCounter downloads = null;
@@ -201,7 +208,7 @@ public final class UpshiftServer implements AutoCloseable {
                     config.publicUrl() != null && "https".equalsIgnoreCase(config.publicUrl().getScheme()));
             AdminApi adminApi = new AdminApi(db, catalog, cipher, adminAuth, versionAdmin, strategyAdmin, deviceAdmin,
                     sessions, clock, config.maxBodyBytes());
-            OpenApiDocument openApi = new OpenApiDocument();
+            OpenApiDocument openApi = warmUp.openApi();
             AccountAdmin accountAdmin = new AccountAdmin(db, adminAuth, sessions, new LoginThrottle(clock), clock,
                     config.maxBodyBytes());
             Console console = new Console(catalog, db, statistics, links, sessions, clock);
