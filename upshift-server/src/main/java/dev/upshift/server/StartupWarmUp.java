@@ -2,21 +2,23 @@ package dev.upshift.server;
 
 import dev.upshift.server.admin.OpenApiDocument;
 import dev.upshift.server.metrics.Metrics;
+import org.jdbi.v3.core.Jdbi;
+import java.sql.SQLException;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 
 /**
  * Start-up work that needs nothing from the database, done on a second thread while the main one opens and migrates
- * it (decision 0020): the metrics registry with its JVM meters, the admin API's OpenAPI document, then the static
+ * it (decision 0020): Jdbi's registries, the metrics registry with its JVM meters, the admin API's OpenAPI document, then the static
  * initialisers that cost a start most (Jdbi asks the JVM whether Flight Recorder is available, about 0.1 s; Jetty
  * reads its MIME table and asks the platform MBean server for the cache line size). Class
  * initialisation is safe to race: the JVM runs each initialiser once and a thread that needs the class waits for it.
  * A failure here is swallowed because the real use, on the main thread, meets it again and reports it.
  */
 final class StartupWarmUp {
+    private static final List<String> JDBI_CLASSES = List.of("org.jdbi.v3.core.statement.internal.JfrSupport");
     private static final List<String> CLASSES = List.of(
-            "org.jdbi.v3.core.statement.internal.JfrSupport",
             "org.eclipse.jetty.http.MimeTypes",
             "org.eclipse.jetty.util.BlockingArrayQueue",
             "org.eclipse.jetty.util.thread.QueuedThreadPool",
@@ -39,10 +41,24 @@ final class StartupWarmUp {
     }
 
     private void run() {
+        try {
+            // Jdbi builds its registry of mappers and parsers on first use (0.1 s); a throwaway instance, which never
+            // connects, does that here while the main thread opens the pool.
+            Jdbi.create(() -> {
+                throw new SQLException("start-up warm-up only");
+            });
+        } catch (RuntimeException | LinkageError e) {
+            // met again, and reported, by the real instance
+        }
+        initialise(JDBI_CLASSES);
         metrics.run();
         openApi.run();
+        initialise(CLASSES);
+    }
+
+    private static void initialise(List<String> classes) {
         ClassLoader loader = StartupWarmUp.class.getClassLoader();
-        for (String name : CLASSES) {
+        for (String name : classes) {
             try {
                 Class.forName(name, true, loader);
             } catch (ClassNotFoundException | LinkageError e) {
@@ -59,6 +75,15 @@ final class StartupWarmUp {
     /** The OpenAPI document, or the error that reading it met (thrown here, on the starting thread). */
     OpenApiDocument openApi() {
         return join(openApi);
+    }
+
+    /** For a start that failed: closes the metrics registry, if building it succeeded, so its JVM meters go. */
+    void abandon() {
+        try {
+            join(metrics).close();
+        } catch (RuntimeException e) {
+            // building it failed; there is nothing to close, and the start's own failure is the one to report
+        }
     }
 
     private static <T> T join(FutureTask<T> task) {

@@ -44,6 +44,7 @@ import dev.upshift.server.auth.SecretCipher;
 import dev.upshift.server.catalog.CatalogStore;
 import dev.upshift.server.config.ServerConfig;
 import dev.upshift.server.db.Database;
+import dev.upshift.server.db.SqliteNativeLibrary;
 import dev.upshift.server.http.HttpServer;
 import dev.upshift.server.metrics.Metrics;
 import dev.upshift.server.metrics.OpsEndpoints;
@@ -123,21 +124,24 @@ public final class UpshiftServer implements AutoCloseable {
         } catch (IOException e) {
             throw new IllegalStateException("Cannot create data directory " + config.dataDir() + ": " + e.getMessage());
         }
+        if (config.dbUrl().startsWith("jdbc:sqlite:")) {
+            SqliteNativeLibrary.useCopyUnder(config.dataDir().resolve("native"));
+        }
         StartupWarmUp warmUp = StartupWarmUp.begin();
         Database db;
         try {
             db = Database.open(config.dbUrl(), config.dbUser(), config.dbPassword());
         } catch (RuntimeException e) {
-            warmUp.metrics().close();
+            warmUp.abandon();
             throw e;
         }
-        Metrics metrics = warmUp.metrics();
         ReadinessCheck readiness = null;
         NonceStore nonces = null;
         DownloadCounter downloads = null;
         EventQueue events = null;
         try {
             db.migrate();
+            Metrics metrics = warmUp.metrics();
             boolean hasKeys = db.jdbi().withHandle(h -> h.createQuery("SELECT COUNT(*) FROM access_keys")
                     .mapTo(Long.class).one()) > 0;
             SecretCipher cipher = SecretCipher.load(secretKeyFromEnv, config.dataDir().resolve("secret.key"), !hasKeys);
@@ -252,7 +256,7 @@ public final class UpshiftServer implements AutoCloseable {
             if (readiness != null) {
                 readiness.close();
             }
-            metrics.close();
+            warmUp.abandon();
             db.close();
             if (e instanceof IOException io) {
                 throw new UncheckedIOException(io);
