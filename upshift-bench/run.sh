@@ -153,7 +153,7 @@ queue_after=$(curl -fs "$base/metrics" | awk '/^upshift_events_queue_depth / {pr
 
 echo "== latency at half the saturation rate of signed checks"
 half=$(( $(rps checks) / 2 )); [ "$half" -gt 0 ] || half=1
-pause=$(( conns * 1000 / half )); [ "$pause" -gt 0 ] || pause=1
+pause=$(awk -v c="$conns" -v r="$half" 'BEGIN { p = c * 1000 / r; if (p < 1) p = 1; printf "%.2f", p }')
 java -cp "$bench_jar" dev.upshift.bench.load.Corpus "$work/seed.json" checks "$corpus" $threads $devices "$work/c-checks2" >/dev/null
 wrk_run checks_fixed -t$threads -c$conns -d${dur}s -s upshift-bench/corpus.lua "$base" -- "$work/c-checks2" "$pause"
 cpu_pids=("${nginx_pids[@]}")
