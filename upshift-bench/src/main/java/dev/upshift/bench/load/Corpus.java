@@ -21,8 +21,10 @@ import java.util.SplittableRandom;
  *
  * <ul>
  *   <li>{@code checks}: signed {@code POST /v1/<kind>/upgrade} for the signed kinds of the seed (win, apk, mac, lnx,
- *       file), a random app, a random installed version below the newest (so the newest is offered) and one of
- *       {@code devices} device keys; every request has its own nonce, so all of them pass replay protection.
+ *       file): one of {@code devices} device keys, the app that device runs (device i runs app i mod apps, as a
+ *       real device runs one app: a random app per request made nearly every check a device's first of the day,
+ *       which no installation sees), a random installed version below the newest (so the newest is offered);
+ *       every request has its own nonce, so all of them pass replay protection.
  *   <li>{@code reports}: signed {@code POST /v1/app/report} ({@code app_upgrade_upgrade}) with unique event ids.
  *   <li>{@code feeds}: {@code GET /v1/tauri/upgrade} and {@code /v1/electron/upgrade/latest.yml} with X-AccessKey
  *       (unsigned, so a small corpus can repeat).
@@ -66,11 +68,12 @@ public final class Corpus {
                 for (int i = 0; i < count / threads; i++) {
                     String raw = switch (type) {
                         case "checks" -> {
-                            JsonNode app = signedApps.get(random.nextInt(signedApps.size()));
+                            int device = random.nextInt(devices);
+                            JsonNode app = signedApps.get(device % signedApps.size());
                             String kind = app.get("kind").asText();
                             var body = Json.MAPPER.createObjectNode().put(kind + "Key", app.get("key").asText())
                                     .put("versionCode", 1 + random.nextInt(versions - 1))
-                                    .put("devKey", "dev-" + random.nextInt(devices));
+                                    .put("devKey", "dev-" + device);
                             if (List.of("win", "mac", "lnx").contains(kind)) {
                                 body.put("arch", "x64");
                             }
@@ -78,8 +81,9 @@ public final class Corpus {
                                     Long.toHexString(serial++) + "0000000000000000");
                         }
                         case "reports" -> {
-                            JsonNode app = signedApps.get(random.nextInt(signedApps.size()));
-                            String dev = "dev-" + random.nextInt(devices);
+                            int device = random.nextInt(devices);
+                            JsonNode app = signedApps.get(device % signedApps.size());
+                            String dev = "dev-" + device;
                             String body = "{\"eventType\":\"app_upgrade_upgrade\",\"appKey\":\"" + app.get("key").asText()
                                     + "\",\"timestamp\":\"" + timestamp + "\",\"eventId\":\"e" + Long.toHexString(serial)
                                     + "\",\"eventData\":{\"versionCode\":" + (versions - 1) + ",\"upgradeVersionCode\":"
@@ -88,10 +92,11 @@ public final class Corpus {
                                     Long.toHexString(serial++) + "0000000000000000");
                         }
                         case "feeds" -> {
-                            JsonNode app = feedApps.get(random.nextInt(feedApps.size()));
+                            int device = random.nextInt(devices);
+                            JsonNode app = feedApps.get(device % feedApps.size());
                             String path = app.get("kind").asText().equals("tauri")
                                     ? "/v1/tauri/upgrade?tauriKey=" + app.get("key").asText()
-                                    + "&versionName=1.3.0&target=linux&arch=x86_64&devKey=dev-" + random.nextInt(devices)
+                                    + "&versionName=1.3.0&target=linux&arch=x86_64&devKey=dev-" + device
                                     : "/v1/electron/upgrade/latest.yml?electronKey=" + app.get("key").asText()
                                     + "&versionName=1.3.0&platform=windows&arch=x64";
                             yield "GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\nX-AccessKey: " + ak

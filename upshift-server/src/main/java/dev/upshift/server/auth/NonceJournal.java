@@ -14,7 +14,6 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -24,7 +23,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The {@link NonceStore} of a SQLite installation: a map in memory decides every reservation at once, and an
+ * The {@link NonceStore} of a SQLite installation: a set in memory ({@link NonceSet}) decides every reservation at once, and an
  * append-only journal of memory-mapped files under {@code <data-dir>/nonces/} keeps it across restarts, with no
  * hand-off to another thread on the request path (decision 0019).
  *
@@ -45,7 +44,7 @@ import org.slf4j.LoggerFactory;
  * {@code nonces.db.imported}. A lock on {@code nonces/lock} keeps a second process off the same journal.
  *
  * <h2>Threads</h2>
- * Request threads: encode the record, {@code putIfAbsent}, and one short lock for the copy into the mapping. One
+ * Request threads: encode the record, add it to the set (a lock per stripe), and one short lock for the copy into the mapping. One
  * daemon thread, {@code upshift-nonce-journal}, every second: forces the journal, unmaps segments that filled up,
  * and prepares the next segment once the current one is half full, so that a rotation on the request path is a
  * swap rather than 64 MiB of zeros. Every minute it also drops expired entries from memory and deletes segments
@@ -70,7 +69,7 @@ public final class NonceJournal implements NonceStore {
     private final Clock clock;
     private final Metrics metrics;
     private final FileChannel lockChannel;
-    private final ConcurrentHashMap<String, Long> reserved = new ConcurrentHashMap<>();
+    private final NonceSet reserved = new NonceSet();
     private final ScheduledExecutorService background;
 
     /** Guards the fields below it: held by request threads only for the copy into the mapping. */
@@ -185,7 +184,7 @@ public final class NonceJournal implements NonceStore {
             throw new IllegalArgumentException("a nonce journal record of " + record.length + " bytes does not fit "
                     + "in a segment of " + segmentBytes);
         }
-        if (reserved.putIfAbsent(accessKey + '\n' + nonce, expiresAt) != null) {
+        if (!reserved.addIfAbsent(accessKey, nonce, expiresAt)) {
             return false;
         }
         // From here on the nonce stays reserved in memory even if the journal refuses it: a retry is refused, safely.
@@ -259,7 +258,7 @@ public final class NonceJournal implements NonceStore {
             NonceSegment.Scan scan;
             try {
                 scan = NonceSegment.scan(file, now, (accessKey, nonce, expiresAt) ->
-                        reserved.merge(accessKey + '\n' + nonce, expiresAt, Math::max));
+                        reserved.merge(accessKey, nonce, expiresAt));
             } catch (IOException e) {
                 throw new IllegalStateException("Cannot read nonce journal segment " + file + ": " + e, e);
             }
@@ -308,7 +307,7 @@ public final class NonceJournal implements NonceStore {
                     .bind("now", now)
                     .map((rs, ctx) -> new LegacyRow(rs.getString(1), rs.getString(2), rs.getLong(3)))
                     .forEach(row -> {
-                        reserved.merge(row.accessKey() + '\n' + row.nonce(), row.expiresAt(), Math::max);
+                        reserved.merge(row.accessKey(), row.nonce(), row.expiresAt());
                         append(NonceSegment.encode(row.accessKey(), row.nonce(), row.expiresAt()), row.expiresAt());
                         imported[0]++;
                     }));
@@ -432,8 +431,7 @@ public final class NonceJournal implements NonceStore {
     }
 
     private void sweep(long now) {
-        int before = reserved.size();
-        reserved.values().removeIf(expiresAt -> expiresAt <= now);
+        int dropped = reserved.removeExpired(now);
         int deleted = 0;
         for (Iterator<SealedSegment> it = sealed.iterator(); it.hasNext(); ) {
             SealedSegment s = it.next();
@@ -447,8 +445,7 @@ public final class NonceJournal implements NonceStore {
                 }
             }
         }
-        LOG.debug("nonce journal sweep: {} expired nonces dropped, {} segments deleted", before - reserved.size(),
-                deleted);
+        LOG.debug("nonce journal sweep: {} expired nonces dropped, {} segments deleted", dropped, deleted);
     }
 
     /**
