@@ -10,9 +10,9 @@ import java.util.concurrent.FutureTask;
 
 /**
  * Start-up work that needs nothing from the database, done on a second thread while the main one opens and migrates
- * it (decision 0020): Jdbi's registries, the metrics registry with its JVM meters, the admin API's OpenAPI document, then the static
- * initialisers that cost a start most (Jdbi asks the JVM whether Flight Recorder is available, about 0.1 s; Jetty
- * reads its MIME table and asks the platform MBean server for the cache line size). Class
+ * it (decision 0020): Jdbi's registries, the metrics registry with its JVM meters, the admin API's OpenAPI document,
+ * then the static initialisers that cost a start most (Jdbi asks the JVM whether Flight Recorder is available, about
+ * 0.1 s; Jetty reads its MIME table and asks the platform MBean server for the cache line size). Class
  * initialisation is safe to race: the JVM runs each initialiser once and a thread that needs the class waits for it.
  * A failure here is swallowed because the real use, on the main thread, meets it again and reports it.
  */
@@ -47,12 +47,14 @@ final class StartupWarmUp {
             Jdbi.create(() -> {
                 throw new SQLException("start-up warm-up only");
             });
+            initialise(JDBI_CLASSES);
         } catch (RuntimeException | LinkageError e) {
             // met again, and reported, by the real instance
+        } finally {
+            // whatever happened above, the tasks the main thread waits for must run (FutureTask keeps their failure)
+            metrics.run();
+            openApi.run();
         }
-        initialise(JDBI_CLASSES);
-        metrics.run();
-        openApi.run();
         initialise(CLASSES);
     }
 

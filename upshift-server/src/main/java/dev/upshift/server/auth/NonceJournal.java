@@ -23,9 +23,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The {@link NonceStore} of a SQLite installation: a set in memory ({@link NonceSet}) decides every reservation at once, and an
- * append-only journal of memory-mapped files under {@code <data-dir>/nonces/} keeps it across restarts, with no
- * hand-off to another thread on the request path (decision 0019).
+ * The {@link NonceStore} of a SQLite installation: a set in memory ({@link NonceSet}) decides every reservation at
+ * once, and an append-only journal of memory-mapped files under {@code <data-dir>/nonces/} keeps it across restarts,
+ * with no hand-off to another thread on the request path (decisions 0019 and 0023).
  *
  * <h2>Durability</h2>
  * A reservation is copied into the current segment, a shared mapping of the file, before {@link #reserve} returns
@@ -44,10 +44,10 @@ import org.slf4j.LoggerFactory;
  * {@code nonces.db.imported}. A lock on {@code nonces/lock} keeps a second process off the same journal.
  *
  * <h2>Threads</h2>
- * Request threads: encode the record, add it to the set (a lock per stripe), and one short lock for the copy into the mapping. One
- * daemon thread, {@code upshift-nonce-journal}, every second: forces the journal, unmaps segments that filled up,
- * and prepares the next segment once the current one is half full, so that a rotation on the request path is a
- * swap rather than 64 MiB of zeros. Every minute it also drops expired entries from memory and deletes segments
+ * Request threads: encode the record, add it to the set (a lock per stripe), and one short lock for the copy into
+ * the mapping. One daemon thread, {@code upshift-nonce-journal}, every second: forces the journal, unmaps segments
+ * that filled up, and prepares the next segment once the current one is half full, so that a rotation on the request
+ * path is a swap rather than 64 MiB of zeros. Every minute it also drops expired entries from memory and deletes segments
  * whose newest record has expired; memory therefore holds about (rate x 11 minutes) entries.
  *
  * <h2>Failures</h2>

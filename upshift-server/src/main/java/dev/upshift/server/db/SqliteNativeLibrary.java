@@ -61,7 +61,8 @@ public final class SqliteNativeLibrary {
                         Files.copy(in, partial, StandardCopyOption.REPLACE_EXISTING);
                     }
                     try {
-                        Files.move(partial, library, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                        Files.move(partial, library, StandardCopyOption.ATOMIC_MOVE,
+                                StandardCopyOption.REPLACE_EXISTING);
                     } catch (AtomicMoveNotSupportedException e) {
                         Files.move(partial, library, StandardCopyOption.REPLACE_EXISTING);
                     }
