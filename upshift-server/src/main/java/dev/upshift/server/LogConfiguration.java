@@ -9,6 +9,7 @@ import ch.qos.logback.classic.spi.ConfiguratorRank;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.ConsoleAppender;
 import ch.qos.logback.core.spi.ContextAwareBase;
+import dev.upshift.server.http.HttpServer;
 
 /**
  * Upshift's logging set-up, in code rather than a {@code logback.xml}: logback's XML reader was about a tenth of a
@@ -45,7 +46,8 @@ public final class LogConfiguration extends ContextAwareBase implements Configur
         for (String quiet : new String[]{"org.eclipse.jetty", "io.javalin", "com.zaxxer.hikari", "org.flywaydb"}) {
             context.getLogger(quiet).setLevel(Level.WARN);
         }
-        context.getLogger("upshift.access").setLevel(Level.toLevel(System.getProperty(ACCESS_LOG_PROPERTY), Level.OFF));
+        context.getLogger(HttpServer.ACCESS_LOGGER)
+                .setLevel(Level.toLevel(System.getProperty(ACCESS_LOG_PROPERTY), Level.OFF));
         return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
     }
 }

@@ -18,6 +18,7 @@ import java.security.SecureRandom;
  */
 final class NonceSet {
     private static final int STRIPES = 64; // a power of two; far more than request threads on a small machine
+    private static final int STRIPE_SHIFT = Long.SIZE - Integer.numberOfTrailingZeros(STRIPES);
     private static final int INITIAL_SLOTS = 1024; // per stripe, a power of two
 
     private final long seed = new SecureRandom().nextLong();
@@ -59,7 +60,7 @@ final class NonceSet {
     }
 
     private Stripe stripeOf(long fingerprint) {
-        return stripes[(int) (fingerprint >>> 58)]; // top 6 bits; the slot index uses the low bits
+        return stripes[(int) (fingerprint >>> STRIPE_SHIFT)]; // the top bits; the slot index uses the low bits
     }
 
     /** A seeded 64-bit hash of {@code accessKey '\n' nonce}, never 0 (0 marks an empty slot). */

@@ -84,8 +84,8 @@ public final class Database implements AutoCloseable {
 
     /**
      * Starts loading SQLite's native library on another thread while this one sets up logging and the pool (about
-     * 0.1 s of a start each): sqlite-jdbc copies the library out of the jar and compares it byte by byte before
-     * loading it. The first connection waits for that load (the loader is synchronized and loads once); if it failed
+     * 0.1 s of a start each). Unless {@link SqliteNativeLibrary} pointed it at a kept copy, sqlite-jdbc also copies the
+     * library out of the jar and compares it byte by byte before loading it. The first connection waits for that load (the loader is synchronized and loads once); if it failed
      * here, the connection tries again and reports the failure.
      */
     private static void preloadSqlite() {

@@ -51,7 +51,6 @@ public final class SqliteNativeLibrary {
         Path library = dir.resolve(name);
         try {
             URLConnection connection = resource.openConnection();
-            connection.setUseCaches(false);
             long size = connection.getContentLengthLong();
             if (size < 0 || !Files.isRegularFile(library) || Files.size(library) != size) {
                 Files.createDirectories(dir);

@@ -33,7 +33,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class HttpServer {
     private static final Logger LOG = LoggerFactory.getLogger(HttpServer.class);
-    private static final Logger ACCESS = LoggerFactory.getLogger("upshift.access");
+    /** The access log's logger: one line per request, off unless turned on (see {@code LogConfiguration}). */
+    public static final String ACCESS_LOGGER = "upshift.access";
+    private static final Logger ACCESS = LoggerFactory.getLogger(ACCESS_LOGGER);
     private final Javalin app;
     private final String host;
     private final int port;
