@@ -1,8 +1,6 @@
 package dev.upshift.server.events;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
-import java.time.Duration;
+import dev.upshift.server.tables.FingerprintTable;
 import java.time.ZoneId;
 import java.util.HashMap;
 import java.util.Map;
@@ -29,6 +27,8 @@ import java.util.concurrent.atomic.LongAdder;
 final class FactTally {
     static final long DEVICE_REFRESH_MILLIS = 60_000;
     static final int MAX_PENDING_DEVICES = 500_000;
+    /** Device-days and devices remembered as written, each; beyond it the oldest are forgotten (and written again). */
+    static final int MAX_REMEMBERED = 1_000_000;
 
     record DailyKey(long appId, long day, String type, long versionCode, long targetVersionCode,
                     long targetVersionId, long strategyId, long resultCode, String platform, String arch) {
@@ -67,11 +67,11 @@ final class FactTally {
     private final ConcurrentHashMap<DailyKey, LongAdder> counts = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<DeviceDay, String> pendingDays = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<TenantDevice, DeviceSeen> pendingDevices = new ConcurrentHashMap<>();
-    // Maintenance on the calling thread, as in OfferedStrategies: no hand-off to the common pool per fact.
-    private final Cache<DeviceDay, String> writtenDays = Caffeine.newBuilder().executor(Runnable::run)
-            .maximumSize(1_000_000).expireAfterWrite(Duration.ofHours(26)).build();
-    private final Cache<TenantDevice, String> writtenDevices = Caffeine.newBuilder().executor(Runnable::run)
-            .maximumSize(1_000_000).expireAfterWrite(Duration.ofMillis(DEVICE_REFRESH_MILLIS)).build();
+    // What is already stored, so that later facts skip it: fingerprints of (app, day, device) and (tenant, device),
+    // each with the hash of the model written (decision 0024). Entries expire in fact time: a device-day once its
+    // day has ended everywhere, a device DEVICE_REFRESH_MILLIS after the fact that was written.
+    private final FingerprintTable writtenDays = FingerprintTable.withValues(MAX_REMEMBERED);
+    private final FingerprintTable writtenDevices = FingerprintTable.withValues(MAX_REMEMBERED);
     private final LongAdder dropped = new LongAdder();
     /** The report-zone day of the last fact and its bounds, so that most facts skip the time-zone arithmetic. */
     private volatile DayRange today = new DayRange(0, Long.MIN_VALUE, Long.MIN_VALUE);
@@ -105,20 +105,41 @@ final class FactTally {
             return;
         }
         String model = fact.deviceModel();
-        DeviceDay dd = new DeviceDay(fact.appId(), day, device);
-        if (!alreadyWritten(writtenDays.getIfPresent(dd), model)) {
-            pendingDays.merge(dd, model, (old, now) -> now.isEmpty() ? old : now);
+        long at = fact.receivedAt();
+        if (!alreadyWritten(writtenDays.get(dayFingerprint(fact.appId(), day, device), at), model)) {
+            pendingDays.merge(new DeviceDay(fact.appId(), day, device), model, (old, now) -> now.isEmpty() ? old : now);
         }
-        TenantDevice td = new TenantDevice(fact.tenantId(), device);
-        if (!alreadyWritten(writtenDevices.getIfPresent(td), model)) {
-            pendingDevices.merge(td, new DeviceSeen(fact.tenantId(), device, model, fact.receivedAt()),
-                    DeviceSeen::laterWith);
+        if (!alreadyWritten(writtenDevices.get(deviceFingerprint(fact.tenantId(), device), at), model)) {
+            pendingDevices.merge(new TenantDevice(fact.tenantId(), device),
+                    new DeviceSeen(fact.tenantId(), device, model, at), DeviceSeen::laterWith);
         }
     }
 
-    /** Written before with this model, or the fact has none (an empty model never overwrites a known one). */
-    private static boolean alreadyWritten(String writtenModel, String model) {
-        return writtenModel != null && (model.isEmpty() || model.equals(writtenModel));
+    /**
+     * Written before with this model, or the fact has none (an empty model never overwrites a known one). Two models
+     * with one hash would make the second look written: a device-day would keep the older model.
+     */
+    private static boolean alreadyWritten(long writtenModelHash, String model) {
+        return writtenModelHash != FingerprintTable.ABSENT && (model.isEmpty() || writtenModelHash == modelHash(model));
+    }
+
+    private long dayFingerprint(long appId, long day, String device) {
+        return FingerprintTable.finish(FingerprintTable.mix(FingerprintTable.mix(
+                FingerprintTable.mix(writtenDays.seed(), appId), day), device));
+    }
+
+    private long deviceFingerprint(long tenantId, String device) {
+        return FingerprintTable.finish(FingerprintTable.mix(FingerprintTable.mix(writtenDevices.seed(), tenantId), device));
+    }
+
+    /** 0 for no model, else a non-negative hash (never {@link FingerprintTable#ABSENT}). */
+    private static long modelHash(String model) {
+        return model.isEmpty() ? 0 : Math.max(1, FingerprintTable.finish(FingerprintTable.mix(0, model)) >>> 1);
+    }
+
+    /** After the day (a report-zone date) has ended in every zone: midnight UTC two days after its start. */
+    private static long endOfDayEverywhere(long day) {
+        return (day + 2) * 86_400_000L;
     }
 
     /** Takes everything added so far; additions that race with it are kept for the next drain, never lost. */
@@ -152,8 +173,10 @@ final class FactTally {
 
     /** The drained facts are stored: later facts of the same device-days and devices can be skipped. */
     void committed(Drained d) {
-        d.deviceDays().forEach(writtenDays::put);
-        d.devices().forEach((k, seen) -> writtenDevices.put(k, seen.model()));
+        d.deviceDays().forEach((k, model) -> writtenDays.put(dayFingerprint(k.appId(), k.day(), k.deviceKey()),
+                modelHash(model), endOfDayEverywhere(k.day())));
+        d.devices().forEach((k, seen) -> writtenDevices.put(deviceFingerprint(k.tenantId(), k.deviceKey()),
+                modelHash(seen.model()), seen.seenAt() + DEVICE_REFRESH_MILLIS));
     }
 
     /** The flush failed: puts the drained facts back for the next one, dropping devices beyond the bound. */

@@ -1,10 +1,8 @@
 package dev.upshift.server.events;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.upshift.server.catalog.CatalogSnapshot;
 import dev.upshift.server.catalog.StrategyEntry;
-import java.time.Duration;
+import dev.upshift.server.tables.FingerprintTable;
 
 /**
  * Best-effort answer to "which strategy offered this version to this device?", so that client reports (and
@@ -16,22 +14,26 @@ import java.time.Duration;
  * of which none is remembered, the strategy is unknown rather than guessed.
  */
 public final class OfferedStrategies {
-    private record Key(long appId, String deviceKey, long versionId) {
-    }
+    static final int MAX_REMEMBERED = 200_000;
+    static final long REMEMBERED_MILLIS = 7 * 86_400_000L;
 
     /**
-     * Written by every offer: maintenance runs on the writing thread (amortised by Caffeine's write buffer) instead
-     * of being handed to the common pool, which woke a pool thread for most checks under load.
+     * Written by every offer, so a fingerprint table (decision 0024): (app, device, version) to the strategy's id,
+     * forgetting the oldest offers first when full. A fingerprint collision could name the strategy of another
+     * device's offer of the same version, about once in 2^64 / 200 000 reports.
      */
-    private final Cache<Key, Long> lastOffer = Caffeine.newBuilder().executor(Runnable::run)
-            .maximumSize(200_000)
-            .expireAfterWrite(Duration.ofDays(7))
-            .build();
+    private final FingerprintTable lastOffer = FingerprintTable.withValues(MAX_REMEMBERED);
 
     void remember(Event offered) {
         if (!offered.deviceKey().isEmpty() && offered.targetVersionId() != null && offered.strategyId() != null) {
-            lastOffer.put(new Key(offered.appId(), offered.deviceKey(), offered.targetVersionId()), offered.strategyId());
+            lastOffer.put(fingerprint(offered.appId(), offered.deviceKey(), offered.targetVersionId()),
+                    offered.strategyId(), System.currentTimeMillis() + REMEMBERED_MILLIS);
         }
+    }
+
+    private long fingerprint(long appId, String deviceKey, long versionId) {
+        return FingerprintTable.finish(FingerprintTable.mix(FingerprintTable.mix(
+                FingerprintTable.mix(lastOffer.seed(), appId), deviceKey), versionId));
     }
 
     /** The offering strategy's id, or null when unknown; {@code deviceKey} may be null. */
@@ -40,8 +42,8 @@ public final class OfferedStrategies {
             return null;
         }
         if (deviceKey != null && !deviceKey.isEmpty()) {
-            Long remembered = lastOffer.getIfPresent(new Key(appId, deviceKey, versionId));
-            if (remembered != null) {
+            long remembered = lastOffer.get(fingerprint(appId, deviceKey, versionId), System.currentTimeMillis());
+            if (remembered != FingerprintTable.ABSENT) {
                 return remembered;
             }
         }

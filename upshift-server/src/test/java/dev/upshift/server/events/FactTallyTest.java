@@ -108,6 +108,36 @@ class FactTallyTest {
     }
 
     @Test
+    void aDeviceIsWrittenAgainAMinuteAfterItsLastWriteAndWhenItReturnsToAnEarlierModel() {
+        FactTally tally = new FactTally(ZONE);
+        long t0 = 1_700_000_000_000L;
+        tally.add(checked(1, "d1", "m1", t0));
+        tally.committed(tally.drain());
+
+        tally.add(checked(1, "d1", "", t0 + FactTally.DEVICE_REFRESH_MILLIS - 1));
+        assertThat(tally.drain().isEmpty()).as("the counts only").isFalse();
+        tally.add(checked(1, "d1", "", t0 + FactTally.DEVICE_REFRESH_MILLIS));
+        FactTally.Drained refresh = tally.drain();
+        assertThat(refresh.devices().values()).as("last_seen_at moves once a minute")
+                .containsExactly(new FactTally.DeviceSeen(1, "d1", "", t0 + FactTally.DEVICE_REFRESH_MILLIS));
+        assertThat(refresh.deviceDays()).as("the device-day is written already").isEmpty();
+        tally.committed(refresh);
+
+        tally.add(checked(1, "d1", "m2", t0 + 61_000));
+        FactTally.Drained m2 = tally.drain();
+        assertThat(m2.deviceDays().values()).containsExactly("m2");
+        tally.committed(m2);
+        tally.add(checked(1, "d1", "m1", t0 + 62_000));
+        FactTally.Drained backToM1 = tally.drain();
+        assertThat(backToM1.deviceDays().values()).containsExactly("m1");
+        assertThat(backToM1.devices().values()).extracting(FactTally.DeviceSeen::model).containsExactly("m1");
+
+        tally.add(checked(2, "d1", "m1", t0 + 63_000));
+        assertThat(tally.drain().deviceDays().keySet()).as("device-days are per app")
+                .containsExactly(new FactTally.DeviceDay(2, tally.day(t0), "d1"));
+    }
+
+    @Test
     void aFailedFlushPutsItsFactsBackForTheNextOne() {
         FactTally tally = new FactTally(ZONE);
         long t0 = 1_700_000_000_000L;

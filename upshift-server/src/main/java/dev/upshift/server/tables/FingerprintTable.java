@@ -1,0 +1,282 @@
+package dev.upshift.server.tables;
+
+import java.security.SecureRandom;
+
+/**
+ * A concurrent map from 64-bit fingerprints to a {@code long} value with an expiry time, held in open-addressing
+ * tables of primitive arrays and split into stripes that each have their own lock. For the per-device and per-nonce
+ * state the request path keeps: millions of small entries that live for minutes or hours.
+ *
+ * <p>Why not a {@code ConcurrentHashMap} or a Caffeine cache of records: at an entry of about 150-200 bytes in three
+ * to five objects, every young collection copied the entries added since the last one, which made the collection
+ * pauses (and so the p99 of a check) grow with the request rate, and a million devices took a few hundred MB of heap.
+ * Here an entry is 24 bytes of arrays (16 without values) that the collector never traces, at most half full,
+ * and a lookup is one probe into an array instead of a chain of pointers.
+ *
+ * <p>The key is a fingerprint ({@link #fingerprint}, seeded per table) rather than the key itself, so two keys can
+ * collide: with n entries held, the chance that a new key meets an existing fingerprint is about n / 2^64 (ten
+ * million held: 5 x 10^-13). Users say what a collision does to them (for nonces: a fresh request refused, never a
+ * replay accepted).
+ *
+ * <p>Bounded tables ({@code maxEntries > 0}) forget entries when a stripe is full: the half that expires first, which
+ * includes the expired ones and, for a fixed time-to-live, is the older half. Unbounded tables ({@code maxEntries == 0}) grow until {@link #removeExpired} sweeps them.
+ */
+public final class FingerprintTable {
+    /** What {@link #get} returns for a fingerprint that is not held (or has expired). */
+    public static final long ABSENT = Long.MIN_VALUE;
+
+    static final int STRIPES = 64; // far more than request threads on a small machine
+    private static final int INITIAL_SLOTS = 256; // per stripe, a power of two
+
+    private final long seed = new SecureRandom().nextLong();
+    private final Stripe[] stripes;
+    private final int stripeShift;
+
+    /** {@code stripes} is a power of two; tests use 1 to see exactly which entries a full stripe forgets. */
+    FingerprintTable(int maxEntries, boolean withValues, int stripes) {
+        if (maxEntries < 0) {
+            throw new IllegalArgumentException("maxEntries must be 0 (unbounded) or positive: " + maxEntries);
+        }
+        if (Integer.bitCount(stripes) != 1) {
+            throw new IllegalArgumentException("stripes must be a power of two: " + stripes);
+        }
+        this.stripes = new Stripe[stripes];
+        this.stripeShift = Long.SIZE - Integer.numberOfTrailingZeros(stripes);
+        int perStripe = maxEntries == 0 ? Integer.MAX_VALUE : Math.max(2, (maxEntries + stripes - 1) / stripes);
+        for (int i = 0; i < stripes; i++) {
+            this.stripes[i] = new Stripe(perStripe, withValues);
+        }
+    }
+
+    /** A table of fingerprints with a value each; {@code maxEntries} bounds it (0: unbounded). */
+    public static FingerprintTable withValues(int maxEntries) {
+        return new FingerprintTable(maxEntries, true, STRIPES);
+    }
+
+    /**
+     * A table of fingerprints and expiries only (16 bytes an entry instead of 24): values are not stored and
+     * {@link #get} answers 0 for an entry held.
+     */
+    public static FingerprintTable withoutValues(int maxEntries) {
+        return new FingerprintTable(maxEntries, false, STRIPES);
+    }
+
+    /** The first step of a fingerprint: this table's seed, so another process (or table) fingerprints differently. */
+    public long seed() {
+        return seed;
+    }
+
+    /** Adds one string to a fingerprint in progress; its length goes in too, so ("ab","c") and ("a","bc") differ. */
+    public static long mix(long h, String s) {
+        for (int i = 0; i < s.length(); i++) {
+            h = (h ^ s.charAt(i)) * 0x9E3779B97F4A7C15L;
+            h ^= h >>> 31;
+        }
+        return mix(h, s.length());
+    }
+
+    /** Adds one number to a fingerprint in progress. */
+    public static long mix(long h, long v) {
+        h = (h ^ v) * 0x9E3779B97F4A7C15L;
+        return h ^ (h >>> 29);
+    }
+
+    /** Ends a fingerprint: MurmurHash3's 64-bit finaliser (every input bit affects every output bit), never 0. */
+    public static long finish(long h) {
+        h ^= h >>> 33;
+        h *= 0xff51afd7ed558ccdL;
+        h ^= h >>> 33;
+        h *= 0xc4ceb9fe1a85ec53L;
+        h ^= h >>> 33;
+        return h == 0 ? 1 : h; // 0 marks an empty slot
+    }
+
+    /** A fingerprint of two strings under this table's seed. */
+    public long fingerprint(String a, String b) {
+        return finish(mix(mix(seed, a), b));
+    }
+
+    /** The value held for the fingerprint if it expires after {@code nowMillis}, else {@link #ABSENT}. */
+    public long get(long fingerprint, long nowMillis) {
+        return stripeOf(fingerprint).get(fingerprint, nowMillis);
+    }
+
+    /**
+     * Adds the entry unless the fingerprint is held; an expired entry still counts as held until
+     * {@link #removeExpired} drops it (so a nonce is refused for as long as the journal keeps it). Returns whether it
+     * was added.
+     */
+    public boolean putIfAbsent(long fingerprint, long value, long expiresAtMillis) {
+        return stripeOf(fingerprint).put(fingerprint, value, expiresAtMillis, Mode.IF_ABSENT);
+    }
+
+    /** Adds the entry or replaces the value and expiry of the one held. */
+    public void put(long fingerprint, long value, long expiresAtMillis) {
+        stripeOf(fingerprint).put(fingerprint, value, expiresAtMillis, Mode.REPLACE);
+    }
+
+    /** Adds the entry or, if held, keeps the later of the two expiry times (and the value that goes with it). */
+    public void putKeepingLater(long fingerprint, long value, long expiresAtMillis) {
+        stripeOf(fingerprint).put(fingerprint, value, expiresAtMillis, Mode.KEEP_LATER);
+    }
+
+    /** Drops every entry whose expiry is at or before {@code nowMillis}; returns how many were dropped. */
+    public int removeExpired(long nowMillis) {
+        int removed = 0;
+        for (Stripe stripe : stripes) {
+            removed += stripe.removeExpired(nowMillis);
+        }
+        return removed;
+    }
+
+    /** Entries held, expired ones included until they are swept. */
+    public int size() {
+        int size = 0;
+        for (Stripe stripe : stripes) {
+            size += stripe.size();
+        }
+        return size;
+    }
+
+    private Stripe stripeOf(long fingerprint) {
+        // The top bits (none for one stripe: a shift by 64 is a shift by 0, hence the mask); slots use the low bits.
+        return stripes[(int) (fingerprint >>> stripeShift) & (stripes.length - 1)];
+    }
+
+    private enum Mode { IF_ABSENT, REPLACE, KEEP_LATER }
+
+    /** One lock's share: linear probing, resized at half full, compacted (expired dropped) by a sweep. */
+    private static final class Stripe {
+        private final int maxEntries;
+        private long[] fingerprints = new long[INITIAL_SLOTS];
+        private long[] values; // null in a table without values
+        private long[] expiries = new long[INITIAL_SLOTS];
+        private int size;
+
+        Stripe(int maxEntries, boolean withValues) {
+            this.maxEntries = maxEntries;
+            this.values = withValues ? new long[INITIAL_SLOTS] : null;
+        }
+
+        synchronized long get(long fingerprint, long now) {
+            int mask = fingerprints.length - 1;
+            for (int slot = (int) fingerprint & mask; ; slot = (slot + 1) & mask) {
+                long held = fingerprints[slot];
+                if (held == 0) {
+                    return ABSENT;
+                }
+                if (held == fingerprint) {
+                    return expiries[slot] <= now ? ABSENT : values == null ? 0 : values[slot];
+                }
+            }
+        }
+
+        synchronized boolean put(long fingerprint, long value, long expiresAt, Mode mode) {
+            int mask = fingerprints.length - 1;
+            int slot = (int) fingerprint & mask;
+            while (true) {
+                long held = fingerprints[slot];
+                if (held == 0) {
+                    break;
+                }
+                if (held == fingerprint) {
+                    if (mode == Mode.REPLACE || mode == Mode.KEEP_LATER && expiresAt > expiries[slot]) {
+                        if (values != null) {
+                            values[slot] = value;
+                        }
+                        expiries[slot] = expiresAt;
+                    }
+                    return false;
+                }
+                slot = (slot + 1) & mask;
+            }
+            if (size >= maxEntries) {
+                makeRoom();
+                put(fingerprint, value, expiresAt, mode); // the tables changed: probe again
+                return true;
+            }
+            fingerprints[slot] = fingerprint;
+            if (values != null) {
+                values[slot] = value;
+            }
+            expiries[slot] = expiresAt;
+            if (++size > fingerprints.length / 2) {
+                rebuild(fingerprints.length * 2, Long.MIN_VALUE, 0, 0);
+            }
+            return true;
+        }
+
+        /**
+         * A full bounded stripe forgets the half of its entries that expire first (expired ones are among them), of
+         * entries expiring at the same time as many as it takes. Sorting the expiries costs O(n log n) once per n/2
+         * additions.
+         */
+        private void makeRoom() {
+            long[] sorted = new long[size];
+            int n = 0;
+            for (int i = 0; i < fingerprints.length; i++) {
+                if (fingerprints[i] != 0) {
+                    sorted[n++] = expiries[i];
+                }
+            }
+            java.util.Arrays.sort(sorted);
+            int drop = Math.max(1, size / 2);
+            long cut = sorted[drop - 1]; // the last expiry dropped
+            int below = 0; // entries expiring before the cut: all go, then as many at the cut as make up the half
+            while (sorted[below] < cut) {
+                below++;
+            }
+            rebuild(fingerprints.length, cut - 1, cut, drop - below);
+        }
+
+        synchronized int removeExpired(long now) {
+            int before = size;
+            int needed = Math.max(INITIAL_SLOTS, Integer.highestOneBit(Math.max(1, size) * 4 - 1));
+            rebuild(Math.min(needed, fingerprints.length), now, 0, 0);
+            return before - size;
+        }
+
+        synchronized int size() {
+            return size;
+        }
+
+        /**
+         * Re-inserts into tables of {@code slots} slots the entries that expire after {@code now}, except the first
+         * {@code tieDrops} of those that expire at {@code tieExpiry}.
+         */
+        private void rebuild(int slots, long now, long tieExpiry, int tieDrops) {
+            long[] oldFingerprints = fingerprints;
+            long[] oldValues = values;
+            long[] oldExpiries = expiries;
+            long[] newFingerprints = new long[slots];
+            long[] newValues = oldValues == null ? null : new long[slots];
+            long[] newExpiries = new long[slots];
+            int mask = slots - 1;
+            int kept = 0;
+            for (int i = 0; i < oldFingerprints.length; i++) {
+                long fingerprint = oldFingerprints[i];
+                if (fingerprint == 0 || oldExpiries[i] <= now) {
+                    continue;
+                }
+                if (tieDrops > 0 && oldExpiries[i] == tieExpiry) {
+                    tieDrops--;
+                    continue;
+                }
+                int slot = (int) fingerprint & mask;
+                while (newFingerprints[slot] != 0) {
+                    slot = (slot + 1) & mask;
+                }
+                newFingerprints[slot] = fingerprint;
+                if (newValues != null) {
+                    newValues[slot] = oldValues[i];
+                }
+                newExpiries[slot] = oldExpiries[i];
+                kept++;
+            }
+            fingerprints = newFingerprints;
+            values = newValues;
+            expiries = newExpiries;
+            size = kept;
+        }
+    }
+}
