@@ -50,8 +50,12 @@ public final class Json {
     public static final String RENDERED = "upshift.rendered";
 
     public static void respond(Context ctx, int status, Object value) {
+        respondRendered(ctx, status, bytes(value));
+    }
+
+    /** Writes a JSON answer rendered by the caller. */
+    public static void respondRendered(Context ctx, int status, byte[] body) {
         ctx.attribute(RENDERED, Boolean.TRUE);
-        byte[] body = bytes(value);
         ctx.status(status).contentType("application/json");
         // Written straight to the servlet response with its length, not through ctx.result: Javalin copies a result
         // through its compression wrapper, whose first-write checks were a tenth of an update check's CPU in the

@@ -36,6 +36,7 @@ import java.util.Map;
 public final class ReportEndpoint {
     /** UpgradeLink's text for an accepted report, kept as is: the wire contract of the original server. */
     static final String OK_MSG = "上报成功";
+    private static final ClientCall.FixedAnswer STORED = new ClientCall.FixedAnswer(UpgradeLinkCode.OK, OK_MSG, "", "");
     private static final Map<String, String> TYPES = Map.of(
             "app_start", Event.APP_START,
             "app_upgrade_download", Event.DOWNLOAD,
@@ -100,7 +101,7 @@ public final class ReportEndpoint {
             throw new ClientApiException(UpgradeLinkCode.UNAVAILABLE,
                     "The report could not be stored right now; retry later with the same eventId");
         }
-        ClientCall.respond(ctx, UpgradeLinkCode.OK, OK_MSG, "", "");
+        STORED.respond(ctx);
     }
 
     /** The app of any kind with this key, owned by the caller's tenant; 404001 or 401001 otherwise. */

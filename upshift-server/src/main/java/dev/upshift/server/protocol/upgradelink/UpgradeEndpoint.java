@@ -18,6 +18,7 @@ import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.io.IOException;
 import java.time.Instant;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -43,18 +44,26 @@ public final class UpgradeEndpoint {
     private final CatalogStore catalog;
     private final ClientCall calls;
     private final UpdateChecks checks;
+    private static final List<AppKind> KINDS = List.of(AppKind.URL, AppKind.FILE, AppKind.APK, AppKind.CONFIGURATION,
+            AppKind.WIN, AppKind.MAC, AppKind.LNX);
+
     private final DownloadLinks links;
+    /** Per kind, "already latest": the same bytes for every app and device, but for the trace id. */
+    private final Map<AppKind, ClientCall.FixedAnswer> latest = new EnumMap<>(AppKind.class);
 
     public UpgradeEndpoint(CatalogStore catalog, ClientCall calls, UpdateChecks checks, DownloadLinks links) {
         this.catalog = catalog;
         this.calls = calls;
         this.checks = checks;
         this.links = links;
+        for (AppKind kind : KINDS) {
+            latest.put(kind, new ClientCall.FixedAnswer(UpgradeLinkCode.OK, LATEST_MSG, LATEST_DOCS,
+                    data(kind, null, null, null, 0, null)));
+        }
     }
 
     public void register(RoutesConfig r) {
-        for (AppKind kind : List.of(AppKind.URL, AppKind.FILE, AppKind.APK, AppKind.CONFIGURATION, AppKind.WIN,
-                AppKind.MAC, AppKind.LNX)) {
+        for (AppKind kind : KINDS) {
             r.post("/v1/" + kind.wireName() + "/upgrade", ctx -> handle(kind, ctx));
         }
     }
@@ -81,7 +90,7 @@ public final class UpgradeEndpoint {
                 deviceKey(body.optionalString("devKey"), ctx), deviceModel(body.optionalString("devModelKey"))));
         UpgradeEndpoint.refuseIfFlowLimited(ctx, outcome);
         if (!outcome.isOffer()) {
-            ClientCall.respond(ctx, UpgradeLinkCode.OK, LATEST_MSG, LATEST_DOCS, data(kind, app, null, null, arch, 0, null));
+            latest.get(kind).respond(ctx);
             return;
         }
         Strategy s = outcome.offer().strategy();
@@ -90,7 +99,7 @@ public final class UpgradeEndpoint {
                 .flatMap(installed -> call.catalog().patch(outcome.offered().id(), installed.id(), (int) patchAlgo))
                 : Optional.empty();
         ClientCall.respond(ctx, UpgradeLinkCode.FOUND, OFFER_MSG, "",
-                data(kind, app, outcome.offered(), s, arch, patchAlgo, patch.orElse(null)));
+                data(kind, app, outcome.offered(), s, patchAlgo, patch.orElse(null)));
     }
 
     /**
@@ -147,9 +156,11 @@ public final class UpgradeEndpoint {
         }
     }
 
-    /** The kind's data object; with {@code v == null}, every field zero-valued (the "already latest" shape). */
-    private Map<String, Object> data(AppKind kind, App app, Version v, Strategy s, String arch, long patchAlgo,
-                                     VersionPatch patch) {
+    /**
+     * The kind's data object; with {@code v == null}, every field zero-valued (the "already latest" shape, which
+     * depends on nothing but the kind).
+     */
+    private Map<String, Object> data(AppKind kind, App app, Version v, Strategy s, long patchAlgo, VersionPatch patch) {
         Map<String, Object> d = new LinkedHashMap<>();
         boolean offer = v != null;
         Optional<VersionFile> file = offer ? v.primaryFile() : Optional.empty();
