@@ -7,6 +7,7 @@ import dev.upshift.core.rollout.ClientVersion;
 import dev.upshift.core.rollout.Decision;
 import dev.upshift.core.rollout.Strategy;
 import dev.upshift.server.catalog.App;
+import dev.upshift.server.catalog.CatalogSnapshot;
 import dev.upshift.server.catalog.CatalogStore;
 import dev.upshift.server.catalog.DeviceKeys;
 import dev.upshift.server.catalog.Version;
@@ -23,6 +24,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * {@code POST /v1/{url,file,apk,configuration,win,mac,lnx}/upgrade}: "is there a newer version for me?", signed.
@@ -50,6 +52,8 @@ public final class UpgradeEndpoint {
     private final DownloadLinks links;
     /** Per kind, "already latest": the same bytes for every app and device, but for the trace id. */
     private final Map<AppKind, ClientCall.FixedAnswer> latest = new EnumMap<>(AppKind.class);
+    /** Offers rendered for the current catalog snapshot; a new snapshot starts an empty set. */
+    private volatile RenderedOffers offers = new RenderedOffers(null);
 
     public UpgradeEndpoint(CatalogStore catalog, ClientCall calls, UpdateChecks checks, DownloadLinks links) {
         this.catalog = catalog;
@@ -98,8 +102,66 @@ public final class UpgradeEndpoint {
                 ? call.catalog().versionByCode(app.id(), "", "", code)
                 .flatMap(installed -> call.catalog().patch(outcome.offered().id(), installed.id(), (int) patchAlgo))
                 : Optional.empty();
-        ClientCall.respond(ctx, UpgradeLinkCode.FOUND, OFFER_MSG, "",
-                data(kind, app, outcome.offered(), s, patchAlgo, patch.orElse(null)));
+        if (patch.isPresent()) {
+            ClientCall.respond(ctx, UpgradeLinkCode.FOUND, OFFER_MSG, "",
+                    data(kind, app, outcome.offered(), s, patchAlgo, patch.get()));
+            return;
+        }
+        offerAnswer(call.catalog(), kind, app, outcome.offered(), s).respond(ctx);
+    }
+
+    /**
+     * The rendered offer of this version under this strategy. The key holds the snapshot's own immutable records,
+     * compared by identity: whatever an operator changes arrives as a new snapshot with new records, so an answer
+     * can never be stale, and the set is bounded by the snapshot's versions x strategies (and by a cap).
+     */
+    private ClientCall.FixedAnswer offerAnswer(CatalogSnapshot snap, AppKind kind, App app, Version v, Strategy s) {
+        RenderedOffers current = offers;
+        if (current.snapshot() != snap) {
+            current = new RenderedOffers(snap);
+            offers = current;
+        }
+        OfferKey key = new OfferKey(app, v, s);
+        ClientCall.FixedAnswer answer = current.answers().get(key);
+        if (answer == null) {
+            answer = new ClientCall.FixedAnswer(UpgradeLinkCode.FOUND, OFFER_MSG, "", data(kind, app, v, s, 0, null));
+            if (current.answers().size() < MAX_RENDERED_OFFERS) {
+                current.answers().putIfAbsent(key, answer);
+            }
+        }
+        return answer;
+    }
+
+    private static final int MAX_RENDERED_OFFERS = 10_000;
+
+    private record RenderedOffers(CatalogSnapshot snapshot, ConcurrentHashMap<OfferKey, ClientCall.FixedAnswer> answers) {
+        RenderedOffers(CatalogSnapshot snapshot) {
+            this(snapshot, new ConcurrentHashMap<>());
+        }
+    }
+
+    /** (app, version, strategy) by identity: records' own equals would compare (and hash) every field per check. */
+    private static final class OfferKey {
+        private final App app;
+        private final Version version;
+        private final Strategy strategy;
+
+        OfferKey(App app, Version version, Strategy strategy) {
+            this.app = app;
+            this.version = version;
+            this.strategy = strategy;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof OfferKey k && k.app == app && k.version == version && k.strategy == strategy;
+        }
+
+        @Override
+        public int hashCode() {
+            return (System.identityHashCode(app) * 31 + System.identityHashCode(version)) * 31
+                    + System.identityHashCode(strategy);
+        }
     }
 
     /**
