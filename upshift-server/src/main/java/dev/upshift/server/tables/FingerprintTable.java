@@ -19,7 +19,9 @@ import java.security.SecureRandom;
  * replay accepted).
  *
  * <p>Bounded tables ({@code maxEntries > 0}) forget entries when a stripe is full: the half that expires first, which
- * includes the expired ones and, for a fixed time-to-live, is the older half. Unbounded tables ({@code maxEntries == 0}) grow until {@link #removeExpired} sweeps them.
+ * includes the expired ones and, for a fixed time-to-live, is the older half. Unbounded tables
+ * ({@code maxEntries == 0}) grow until {@link #removeExpired} sweeps them. Values are any {@code long} but
+ * {@link #ABSENT}.
  */
 public final class FingerprintTable {
     /** What {@link #get} returns for a fingerprint that is not held (or has expired). */
@@ -107,16 +109,19 @@ public final class FingerprintTable {
      * was added.
      */
     public boolean putIfAbsent(long fingerprint, long value, long expiresAtMillis) {
+        checkValue(value);
         return stripeOf(fingerprint).put(fingerprint, value, expiresAtMillis, Mode.IF_ABSENT);
     }
 
     /** Adds the entry or replaces the value and expiry of the one held. */
     public void put(long fingerprint, long value, long expiresAtMillis) {
+        checkValue(value);
         stripeOf(fingerprint).put(fingerprint, value, expiresAtMillis, Mode.REPLACE);
     }
 
     /** Adds the entry or, if held, keeps the later of the two expiry times (and the value that goes with it). */
     public void putKeepingLater(long fingerprint, long value, long expiresAtMillis) {
+        checkValue(value);
         stripeOf(fingerprint).put(fingerprint, value, expiresAtMillis, Mode.KEEP_LATER);
     }
 
@@ -136,6 +141,12 @@ public final class FingerprintTable {
             size += stripe.size();
         }
         return size;
+    }
+
+    private static void checkValue(long value) {
+        if (value == ABSENT) {
+            throw new IllegalArgumentException("ABSENT (Long.MIN_VALUE) cannot be stored: get could not tell it apart");
+        }
     }
 
     private Stripe stripeOf(long fingerprint) {

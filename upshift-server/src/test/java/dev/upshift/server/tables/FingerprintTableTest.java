@@ -220,10 +220,12 @@ class FingerprintTableTest {
     }
 
     @Test
-    void aNegativeBoundOrAStripeCountThatIsNotAPowerOfTwoIsRefused() {
+    void aNegativeBoundAStripeCountThatIsNotAPowerOfTwoOrTheAbsentValueIsRefused() {
         assertThatThrownBy(() -> FingerprintTable.withValues(-1)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("maxEntries");
         assertThatThrownBy(() -> new FingerprintTable(0, true, 3)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("power of two");
+        assertThatThrownBy(() -> FingerprintTable.withValues(0).put(1, FingerprintTable.ABSENT, 1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cannot be stored");
     }
 }
