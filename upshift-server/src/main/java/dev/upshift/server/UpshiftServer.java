@@ -185,8 +185,11 @@ public final class UpshiftServer implements AutoCloseable {
             OpsEndpoints ops = new OpsEndpoints(metrics, readiness, config.metricsToken());
             UpdateChecks updateChecks = new UpdateChecks(counters, events, clock);
 
-            int[] boundPort = {config.port()};
-            Supplier<String> baseUrl = () -> config.publicBaseUrl(boundPort[0]);
+            // Set again once the HTTP server has bound (port 0 picks one); read by request threads. One string per
+            // port, so the links' users can tell a change by identity without building it per request.
+            java.util.concurrent.atomic.AtomicReference<String> boundBaseUrl =
+                    new java.util.concurrent.atomic.AtomicReference<>(config.publicBaseUrl(config.port()));
+            Supplier<String> baseUrl = boundBaseUrl::get;
             DownloadLinks links = new DownloadLinks(baseUrl);
             ClientCall calls = new ClientCall(new LegacyRequestAuthenticator(clock, nonces,
                     failure -> metrics.authFailure(failure.reason())), config.maxBodyBytes());
@@ -239,7 +242,7 @@ public final class UpshiftServer implements AutoCloseable {
                 console.register(routes);
             });
             http.start();
-            boundPort[0] = http.port();
+            boundBaseUrl.set(config.publicBaseUrl(http.port()));
             RolloutHealth rolloutHealth = new RolloutHealth(db, catalog, clock).start(Duration.ofSeconds(15));
             return new UpshiftServer(config, db, nonces, downloads, events, http, catalog, bootstrap, metrics,
                     readiness, rolloutHealth, adminRoutes, sessions);

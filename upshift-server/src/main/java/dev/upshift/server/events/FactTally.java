@@ -27,7 +27,10 @@ import java.util.concurrent.atomic.LongAdder;
 final class FactTally {
     static final long DEVICE_REFRESH_MILLIS = 60_000;
     static final int MAX_PENDING_DEVICES = 500_000;
-    /** Device-days and devices remembered as written, each; beyond it the oldest are forgotten (and written again). */
+    /**
+     * Device-days and devices remembered as written, each; beyond it a full stripe forgets the half that expires first
+     * (for device-days of one day, which all expire together, any half), and those are written again when seen.
+     */
     static final int MAX_REMEMBERED = 1_000_000;
 
     record DailyKey(long appId, long day, String type, long versionCode, long targetVersionCode,

@@ -127,9 +127,13 @@ class FingerprintTableTest {
             boolean expiresLate = i * 37 % 100 >= 50;
             assertThat(table.get(fingerprints.get(i), 0) != FingerprintTable.ABSENT).as("entry %d", i).isEqualTo(expiresLate);
         }
-        // Updating a held entry never evicts anything.
+        // Updating a held entry never evicts anything, even in a full stripe.
+        for (int i = 0; table.size() < 100; i++) {
+            table.put(table.fingerprint("filler", Integer.toString(i)), i, 10_000);
+        }
         table.put(newest, -2, 6_000);
-        assertThat(table.size()).isEqualTo(51);
+        assertThat(table.size()).isEqualTo(100);
+        assertThat(table.get(newest, 0)).isEqualTo(-2);
     }
 
     @Test
@@ -166,7 +170,7 @@ class FingerprintTableTest {
     @Test
     void aBoundedStripedTableStaysWithinItsBoundAndKeepsTheNewest() {
         int bound = FingerprintTable.STRIPES * 100;
-        FingerprintTable table = FingerprintTable.withValues(bound);
+        FingerprintTable table = new FingerprintTable(bound, true, FingerprintTable.STRIPES, 42); // a fixed spread
         List<Long> fingerprints = new ArrayList<>();
         for (int i = 0; i < 10 * bound; i++) {
             long fp = table.fingerprint("device", Integer.toString(i));
@@ -220,12 +224,16 @@ class FingerprintTableTest {
     }
 
     @Test
-    void aNegativeBoundAStripeCountThatIsNotAPowerOfTwoOrTheAbsentValueIsRefused() {
+    void whatTheTablesCannotHoldIsRefused() {
         assertThatThrownBy(() -> FingerprintTable.withValues(-1)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("maxEntries");
         assertThatThrownBy(() -> new FingerprintTable(0, true, 3)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("power of two");
         assertThatThrownBy(() -> FingerprintTable.withValues(0).put(1, FingerprintTable.ABSENT, 1))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cannot be stored");
+        assertThatThrownBy(() -> FingerprintTable.withValues(0).put(0, 1, 1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("empty slot");
+        assertThatThrownBy(() -> FingerprintTable.withoutValues(0).putIfAbsent(1, 0, Long.MIN_VALUE))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("expiry");
     }
 }

@@ -101,15 +101,18 @@ public final class ClientCall {
      * An answer whose envelope differs between requests only in its trace id, rendered once: "already latest" is
      * most of what an update server answers, and rendering it through maps and the mapper was a few percent of a
      * check's CPU. The bytes are the mapper's own, split around the trace id, so they cannot drift from
-     * {@link #respond}.
+     * {@link #respond}. The split is at the first occurrence of a marker, checked to be the {@code traceId} value: only
+     * the code and Upshift's own message come before it, so text an operator wrote (a prompt, configuration content)
+     * can hold the marker without moving the split.
      */
-    static final class FixedAnswer {
+    public static final class FixedAnswer {
         private static final String MARKER = "upshift-trace-id-goes-here";
+        private static final byte[] FIELD = "\"traceId\":".getBytes(StandardCharsets.US_ASCII);
         private final int status;
         private final byte[] head;
         private final byte[] tail;
 
-        FixedAnswer(UpgradeLinkCode code, String msg, String docs, Object data) {
+        public FixedAnswer(UpgradeLinkCode code, String msg, String docs, Object data) {
             Map<String, Object> envelope = new LinkedHashMap<>();
             envelope.put("code", code.code());
             envelope.put("msg", msg);
@@ -119,8 +122,8 @@ public final class ClientCall {
             byte[] rendered = Json.bytes(envelope);
             byte[] marker = ("\"" + MARKER + "\"").getBytes(StandardCharsets.US_ASCII);
             int at = indexOf(rendered, marker);
-            if (at < 0 || indexOf(Arrays.copyOfRange(rendered, at + 1, rendered.length), marker) >= 0) {
-                throw new IllegalArgumentException("the answer must hold the trace id marker exactly once");
+            if (at < FIELD.length || !Arrays.equals(rendered, at - FIELD.length, at, FIELD, 0, FIELD.length)) {
+                throw new IllegalArgumentException("the trace id marker must first occur as the traceId value");
             }
             this.status = code.httpStatus();
             this.head = Arrays.copyOfRange(rendered, 0, at);
@@ -128,14 +131,29 @@ public final class ClientCall {
         }
 
         void respond(Context ctx) {
-            String trace = ctx.attribute(TRACE_ID);
-            // Trace ids are hex (RandomKeys.traceId), so they need no escaping; a missing one renders as null.
-            byte[] id = trace == null ? NULL : ("\"" + trace + "\"").getBytes(StandardCharsets.US_ASCII);
+            Json.respondRendered(ctx, status, render(ctx.attribute(TRACE_ID)));
+        }
+
+        /** The answer's bytes with this trace id; a missing one renders as null, as the mapper writes it. */
+        public byte[] render(String traceId) {
+            // Trace ids are hex (RandomKeys.traceId) and need no escaping; anything else goes through the mapper.
+            byte[] id = traceId == null ? NULL : isHex(traceId) ? ("\"" + traceId + "\"").getBytes(StandardCharsets.US_ASCII)
+                    : Json.bytes(traceId);
             byte[] body = new byte[head.length + id.length + tail.length];
             System.arraycopy(head, 0, body, 0, head.length);
             System.arraycopy(id, 0, body, head.length, id.length);
             System.arraycopy(tail, 0, body, head.length + id.length, tail.length);
-            Json.respondRendered(ctx, status, body);
+            return body;
+        }
+
+        private static boolean isHex(String s) {
+            for (int i = 0; i < s.length(); i++) {
+                char c = s.charAt(i);
+                if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f')) {
+                    return false;
+                }
+            }
+            return true;
         }
 
         private static final byte[] NULL = "null".getBytes(StandardCharsets.US_ASCII);

@@ -18,6 +18,11 @@ public final class DownloadLinks {
         this.baseUrl = baseUrl;
     }
 
+    /** The base URL the links start with now. */
+    public String base() {
+        return baseUrl.get();
+    }
+
     /** The download URL of an APK delta patch. */
     public String patch(App app, dev.upshift.server.catalog.VersionPatch patch) {
         return baseUrl.get() + "/v1/" + app.kind().wireName() + "/download?" + app.kind().keyField() + "="

@@ -53,7 +53,7 @@ public final class UpgradeEndpoint {
     /** Per kind, "already latest": the same bytes for every app and device, but for the trace id. */
     private final Map<AppKind, ClientCall.FixedAnswer> latest = new EnumMap<>(AppKind.class);
     /** Offers rendered for the current catalog snapshot; a new snapshot starts an empty set. */
-    private volatile RenderedOffers offers = new RenderedOffers(null);
+    private volatile RenderedOffers offers = new RenderedOffers(null, "");
 
     public UpgradeEndpoint(CatalogStore catalog, ClientCall calls, UpdateChecks checks, DownloadLinks links) {
         this.catalog = catalog;
@@ -107,7 +107,7 @@ public final class UpgradeEndpoint {
                     data(kind, app, outcome.offered(), s, patchAlgo, patch.get()));
             return;
         }
-        offerAnswer(call.catalog(), kind, app, outcome.offered(), s).respond(ctx);
+        respondOffer(ctx, call.catalog(), kind, app, outcome.offered(), s);
     }
 
     /**
@@ -115,28 +115,41 @@ public final class UpgradeEndpoint {
      * compared by identity: whatever an operator changes arrives as a new snapshot with new records, so an answer
      * can never be stale, and the set is bounded by the snapshot's versions x strategies (and by a cap).
      */
-    private ClientCall.FixedAnswer offerAnswer(CatalogSnapshot snap, AppKind kind, App app, Version v, Strategy s) {
+    private void respondOffer(Context ctx, CatalogSnapshot snap, AppKind kind, App app, Version v, Strategy s) {
         RenderedOffers current = offers;
-        if (current.snapshot() != snap) {
-            current = new RenderedOffers(snap);
+        String base = links.base();
+        if (current.snapshot() != snap || !current.baseUrl().equals(base)) {
+            if (snap != catalog.current()) {
+                // A request still on the previous snapshot: answer it without replacing the current set.
+                ClientCall.respond(ctx, UpgradeLinkCode.FOUND, OFFER_MSG, "", data(kind, app, v, s, 0, null));
+                return;
+            }
+            current = new RenderedOffers(snap, base);
             offers = current;
         }
         OfferKey key = new OfferKey(app, v, s);
         ClientCall.FixedAnswer answer = current.answers().get(key);
         if (answer == null) {
-            answer = new ClientCall.FixedAnswer(UpgradeLinkCode.FOUND, OFFER_MSG, "", data(kind, app, v, s, 0, null));
-            if (current.answers().size() < MAX_RENDERED_OFFERS) {
-                current.answers().putIfAbsent(key, answer);
+            if (current.answers().size() >= MAX_RENDERED_OFFERS) {
+                ClientCall.respond(ctx, UpgradeLinkCode.FOUND, OFFER_MSG, "", data(kind, app, v, s, 0, null));
+                return;
             }
+            answer = new ClientCall.FixedAnswer(UpgradeLinkCode.FOUND, OFFER_MSG, "", data(kind, app, v, s, 0, null));
+            current.answers().putIfAbsent(key, answer);
         }
-        return answer;
+        answer.respond(ctx);
     }
 
     private static final int MAX_RENDERED_OFFERS = 10_000;
 
-    private record RenderedOffers(CatalogSnapshot snapshot, ConcurrentHashMap<OfferKey, ClientCall.FixedAnswer> answers) {
-        RenderedOffers(CatalogSnapshot snapshot) {
-            this(snapshot, new ConcurrentHashMap<>());
+    /**
+     * The offers rendered for one snapshot and one base URL of download links (which, with port 0, is known only
+     * once the server has bound).
+     */
+    private record RenderedOffers(CatalogSnapshot snapshot, String baseUrl,
+                                  ConcurrentHashMap<OfferKey, ClientCall.FixedAnswer> answers) {
+        RenderedOffers(CatalogSnapshot snapshot, String baseUrl) {
+            this(snapshot, baseUrl, new ConcurrentHashMap<>());
         }
     }
 
