@@ -42,13 +42,13 @@ public final class UpgradeEndpoint {
     static final String LATEST_MSG = "Already latest version";
     static final String LATEST_DOCS = "It's already the latest version and no upgrade is required";
     static final String OFFER_MSG = "New version obtained";
+    private static final List<AppKind> KINDS = List.of(AppKind.URL, AppKind.FILE, AppKind.APK, AppKind.CONFIGURATION,
+            AppKind.WIN, AppKind.MAC, AppKind.LNX);
+    private static final int MAX_RENDERED_OFFERS = 10_000;
 
     private final CatalogStore catalog;
     private final ClientCall calls;
     private final UpdateChecks checks;
-    private static final List<AppKind> KINDS = List.of(AppKind.URL, AppKind.FILE, AppKind.APK, AppKind.CONFIGURATION,
-            AppKind.WIN, AppKind.MAC, AppKind.LNX);
-
     private final DownloadLinks links;
     /** Per kind, "already latest": the same bytes for every app and device, but for the trace id. */
     private final Map<AppKind, ClientCall.FixedAnswer> latest = new EnumMap<>(AppKind.class);
@@ -139,8 +139,6 @@ public final class UpgradeEndpoint {
         }
         answer.respond(ctx);
     }
-
-    private static final int MAX_RENDERED_OFFERS = 10_000;
 
     /**
      * The offers rendered for one snapshot and one base URL of download links (which, with port 0, is known only
