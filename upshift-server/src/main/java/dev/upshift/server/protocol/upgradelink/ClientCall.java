@@ -88,13 +88,19 @@ public final class ClientCall {
     }
 
     static void respond(Context ctx, UpgradeLinkCode code, String msg, String docs, Object data) {
+        Json.respond(ctx, code.httpStatus(), envelope(code, msg, ctx.attribute(TRACE_ID), docs, data));
+    }
+
+    /** The UpgradeLink envelope, in its wire order: {@code {code,msg,traceId,docs,data}}. */
+    private static Map<String, Object> envelope(UpgradeLinkCode code, String msg, String traceId, String docs,
+                                                Object data) {
         Map<String, Object> envelope = new LinkedHashMap<>();
         envelope.put("code", code.code());
         envelope.put("msg", msg);
-        envelope.put("traceId", ctx.attribute(TRACE_ID));
+        envelope.put("traceId", traceId);
         envelope.put("docs", docs);
         envelope.put("data", data);
-        Json.respond(ctx, code.httpStatus(), envelope);
+        return envelope;
     }
 
     /**
@@ -113,13 +119,7 @@ public final class ClientCall {
         private final byte[] tail;
 
         public FixedAnswer(UpgradeLinkCode code, String msg, String docs, Object data) {
-            Map<String, Object> envelope = new LinkedHashMap<>();
-            envelope.put("code", code.code());
-            envelope.put("msg", msg);
-            envelope.put("traceId", MARKER);
-            envelope.put("docs", docs);
-            envelope.put("data", data);
-            byte[] rendered = Json.bytes(envelope);
+            byte[] rendered = Json.bytes(envelope(code, msg, MARKER, docs, data));
             byte[] marker = ("\"" + MARKER + "\"").getBytes(StandardCharsets.US_ASCII);
             int at = indexOf(rendered, marker);
             if (at < FIELD.length || !Arrays.equals(rendered, at - FIELD.length, at, FIELD, 0, FIELD.length)) {

@@ -116,28 +116,37 @@ public final class UpgradeEndpoint {
      * can never be stale, and the set is bounded by the snapshot's versions x strategies (and by a cap).
      */
     private void respondOffer(Context ctx, CatalogSnapshot snap, AppKind kind, App app, Version v, Strategy s) {
-        RenderedOffers current = offers;
-        String base = links.base();
-        if (current.snapshot() != snap || !current.baseUrl().equals(base)) {
-            if (snap != catalog.current()) {
-                // A request still on the previous snapshot: answer it without replacing the current set.
-                ClientCall.respond(ctx, UpgradeLinkCode.FOUND, OFFER_MSG, "", data(kind, app, v, s, 0, null));
-                return;
-            }
-            current = new RenderedOffers(snap, base);
-            offers = current;
-        }
+        RenderedOffers current = renderedOffers(snap);
         OfferKey key = new OfferKey(app, v, s);
-        ClientCall.FixedAnswer answer = current.answers().get(key);
+        ClientCall.FixedAnswer answer = current == null ? null : current.answers().get(key);
         if (answer == null) {
-            if (current.answers().size() >= MAX_RENDERED_OFFERS) {
-                ClientCall.respond(ctx, UpgradeLinkCode.FOUND, OFFER_MSG, "", data(kind, app, v, s, 0, null));
+            Map<String, Object> data = data(kind, app, v, s, 0, null);
+            if (current == null || current.answers().size() >= MAX_RENDERED_OFFERS) {
+                ClientCall.respond(ctx, UpgradeLinkCode.FOUND, OFFER_MSG, "", data);
                 return;
             }
-            answer = new ClientCall.FixedAnswer(UpgradeLinkCode.FOUND, OFFER_MSG, "", data(kind, app, v, s, 0, null));
+            answer = new ClientCall.FixedAnswer(UpgradeLinkCode.FOUND, OFFER_MSG, "", data);
             current.answers().putIfAbsent(key, answer);
         }
         answer.respond(ctx);
+    }
+
+    /**
+     * The rendered offers of this snapshot and the current base URL, started empty when either changed; null for a
+     * request still on a previous snapshot, which is answered without replacing the current set.
+     */
+    private RenderedOffers renderedOffers(CatalogSnapshot snap) {
+        RenderedOffers current = offers;
+        String base = links.base();
+        if (current.snapshot() == snap && current.baseUrl().equals(base)) {
+            return current;
+        }
+        if (snap != catalog.current()) {
+            return null;
+        }
+        current = new RenderedOffers(snap, base);
+        offers = current;
+        return current;
     }
 
     /**
