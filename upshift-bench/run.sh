@@ -219,7 +219,7 @@ Everything runs on loopback; wrk $(wrk -v 2>&1 | head -1 | awk '{print $2}'), ng
 | bare Javalin on Upshift's stack, the same bytes, no work | $hello_rps | $(ratio "$checks_rps" "$hello_rps") | $(cpu_us hello) µs |
 | **Upshift, signed \`POST /v1/<kind>/upgrade\`** (signature, durable nonce, catalog, rollout decision, check events) | **$checks_rps** | | $(cpu_us checks) µs |
 | Upshift, Tauri and electron feeds (\`X-AccessKey\`, no signature) | $(rps feeds) | | $(cpu_us feeds) µs |
-| Upshift, signed \`POST /v1/app/report\` to SQLite (acknowledged after commit) | $(rps reports) | | $(cpu_us reports) µs |
+| Upshift, signed \`POST /v1/app/report\` to SQLite (acknowledged once in the report journal, decision 0025) | $(rps reports) | | $(cpu_us reports) µs |
 
 Server CPU per request is the user and system time of the server process (all its threads; nginx: master and
 workers) during the run, divided by the requests answered: the machine's noise moves it much less than the rate.

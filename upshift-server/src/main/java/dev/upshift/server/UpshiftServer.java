@@ -164,7 +164,12 @@ public final class UpshiftServer implements AutoCloseable {
                 metrics.gauge("upshift.nonce.queue.depth", "Nonce reservations waiting for the group commit "
                         + "(PostgreSQL)", durable::pending);
             }
-            events = new EventQueue(db, clock, config.events().reportZone(), config.events().retentionDays());
+            // SQLite: reports are acknowledged once in the local report journal (decision 0025). PostgreSQL: nodes may
+            // have no lasting disk of their own, so a report waits for its commit (decision 0015).
+            events = db.dialect() == Database.Dialect.SQLITE
+                    ? EventQueue.journaled(db, clock, config.events().reportZone(), config.events().retentionDays(),
+                            config.dataDir().resolve("reports"))
+                    : new EventQueue(db, clock, config.events().reportZone(), config.events().retentionDays());
             downloads.onCount(new DownloadFacts(catalog, events, clock));
             EventStatistics statistics = new EventStatistics(db, clock, config.events().reportZone());
             InMemoryRolloutCounters counters = DurableRolloutCounters.open(db, clock, metrics);

@@ -81,7 +81,9 @@ class RolloutHealthTest {
         return server.adminOk("GET", "/api/admin/v1/apps/" + app + "/strategies/" + id, null, 200);
     }
 
+    /** One health pass over every acknowledged report (with SQLite, acknowledged means journaled: decision 0025). */
     List<String> runHealth() {
+        server.server().events().flush();
         return server.server().rolloutHealth().runOnce();
     }
 

@@ -1,7 +1,10 @@
 package dev.upshift.server.events;
 
 import dev.upshift.server.db.Database;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.ZoneId;
@@ -26,11 +29,13 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Two guarantees, on purpose different (decisions 0015 and 0021):
  * <ul>
- *   <li><b>Reports</b> ({@link #report}) use group commit: the request thread waits (at most 5 s) for the
- *       commit of the batch that carries its event. A report is acknowledged only
- *       once committed, so an acknowledged report survives {@code kill -9}. A full queue, a failed batch or no
- *       commit within the wait raise {@link UnavailableException} (the client answer is 503001; the client
- *       retries, and a client event id makes the retry harmless).
+ *   <li><b>Reports</b> ({@link #report}) survive {@code kill -9} once acknowledged. With a {@link ReportJournal}
+ *       (SQLite, decision 0025) a report is acknowledged once its record is in the journal; the writer stores it
+ *       in a later batch and retries a failed batch until it commits, and a restart stores what was acknowledged
+ *       but not yet committed. Without one (PostgreSQL) the request thread waits (at most 5 s) for the commit of
+ *       the batch that carries its event (group commit, decision 0015). A full queue, a journal that cannot be
+ *       written, a failed batch or no commit within the wait raise {@link UnavailableException} (the client answer
+ *       is 503001; the client retries, and a client event id makes the retry harmless).
  *   <li><b>Facts</b> ({@link #record}: checked, offered, downloaded) never wait: they add to counters that the
  *       writer stores once a second. A failed flush keeps them for the next one; a {@code kill -9} loses the last
  *       second. They never take room in the queue, so a flood of checks cannot crowd out reports.
@@ -47,8 +52,11 @@ public final class EventQueue implements AutoCloseable {
     private static final int SWEEP_CHUNK = 10_000;
     private static final long FACT_FLUSH_NANOS = 1_000_000_000L;
 
-    /** A queued report and the future its request thread waits on. */
-    private record Pending(Event event, CompletableFuture<Boolean> stored) {
+    /**
+     * A queued report: the future its request thread waits on (group commit), or its journal sequence number (a
+     * journaled report was acknowledged already; {@code stored} is then null).
+     */
+    private record Pending(Event event, CompletableFuture<Boolean> stored, long sequence) {
     }
 
     private final Database db;
@@ -63,6 +71,12 @@ public final class EventQueue implements AutoCloseable {
     private final AtomicLong written = new AtomicLong();
     private final AtomicLong inFlight = new AtomicLong();
     private final Thread thread;
+    /** Null with PostgreSQL: reports then wait for their commit. */
+    private final ReportJournal journal;
+    /** Orders journal sequence numbers with queue positions, and appends with {@link #close}. */
+    private final Object journalAppend = new Object();
+    /** The highest journal sequence committed to the database (the writer thread's; read by close after join). */
+    private long appliedThrough;
     private volatile LongConsumer batchListener = nanos -> { };
     private volatile boolean closed;
     private long lastSweep;
@@ -73,11 +87,22 @@ public final class EventQueue implements AutoCloseable {
      * @param retentionDays raw events older than this are deleted; 0 keeps them forever
      */
     public EventQueue(Database db, Clock clock, ZoneId zone, int retentionDays) {
-        this(db, clock, zone, retentionDays, DEFAULT_CAPACITY);
+        this(db, clock, zone, retentionDays, DEFAULT_CAPACITY, null);
     }
 
-    /** With a chosen capacity (tests make it tiny to provoke a full queue). */
-    EventQueue(Database db, Clock clock, ZoneId zone, int retentionDays, int capacity) {
+    /**
+     * A queue that acknowledges reports once they are in the report journal under {@code journalDir} (SQLite,
+     * decision 0025). Reports acknowledged before the last stop and not yet in the database are written before this
+     * returns.
+     *
+     * @throws IllegalStateException if the journal cannot be opened or its reports cannot be written
+     */
+    public static EventQueue journaled(Database db, Clock clock, ZoneId zone, int retentionDays, Path journalDir) {
+        return new EventQueue(db, clock, zone, retentionDays, DEFAULT_CAPACITY, journalDir);
+    }
+
+    /** With a chosen capacity (tests make it tiny to provoke a full queue) and an optional report journal. */
+    EventQueue(Database db, Clock clock, ZoneId zone, int retentionDays, int capacity, Path journalDir) {
         this.db = db;
         this.clock = clock;
         this.writer = new EventWriter(zone);
@@ -85,6 +110,7 @@ public final class EventQueue implements AutoCloseable {
         this.retentionMillis = retentionDays * 86_400_000L;
         this.capacity = capacity;
         this.queue = new ArrayBlockingQueue<>(capacity);
+        this.journal = journalDir == null ? null : openJournal(journalDir);
         this.thread = new Thread(this::run, "upshift-events");
         this.thread.setDaemon(true);
         this.thread.start();
@@ -118,19 +144,23 @@ public final class EventQueue implements AutoCloseable {
     }
 
     /**
-     * Stores a client report and returns once its batch committed: true if it was new, false if a report with the
-     * same client event id was already stored for the app (both mean "stored").
+     * Stores a client report and returns once it is durable: without a journal once its batch committed, true if it
+     * was new and false if a report with the same client event id was already stored for the app; with a journal
+     * once its record is written, always true (a duplicate is skipped when the batch is written). Both mean "stored".
      *
      * @throws UnavailableException when the queue is full, the batch failed or did not commit within 5 s; the
      *                              report may still be stored later, so a retry should carry the same event id
      */
     public boolean report(Event report) {
-        Pending p = new Pending(report, new CompletableFuture<>());
+        if (journal != null) {
+            journal(report);
+            return true;
+        }
+        Pending p = new Pending(report, new CompletableFuture<>(), 0);
         inFlight.incrementAndGet();
         if (closed || !queue.offer(p)) {
             inFlight.decrementAndGet();
-            throw new UnavailableException("event queue is " + (closed ? "closed" : "full (" + queue.size() + " of "
-                    + capacity + " queued)"), 1, null);
+            throw refused();
         }
         try {
             return p.stored().get(REPORT_WAIT_MILLIS, TimeUnit.MILLISECONDS);
@@ -143,6 +173,32 @@ public final class EventQueue implements AutoCloseable {
             throw new UnavailableException("the report was not stored within " + REPORT_WAIT_MILLIS + " ms ("
                     + queue.size() + " of " + capacity + " queued)", 5, e);
         }
+    }
+
+    /**
+     * Appends the report to the journal and queues it for the writer; from then on it is acknowledged. A full queue
+     * refuses it before anything is written, so a refused report is never stored later.
+     */
+    private void journal(Event report) {
+        byte[] record = ReportJournal.encode(report);
+        synchronized (journalAppend) {
+            if (closed || queue.remainingCapacity() == 0) {
+                throw refused();
+            }
+            long sequence;
+            try {
+                sequence = journal.append(record);
+            } catch (IOException e) {
+                throw new UnavailableException("the report journal cannot be written: " + e.getMessage(), 5, e);
+            }
+            inFlight.incrementAndGet();
+            queue.add(new Pending(report, null, sequence));
+        }
+    }
+
+    private UnavailableException refused() {
+        return new UnavailableException("event queue is " + (closed ? "closed" : "full (" + queue.size() + " of "
+                + capacity + " queued)"), 1, null);
     }
 
     /** The strategy that offered a version to a device, best effort (see {@link OfferedStrategies}). */
@@ -229,8 +285,17 @@ public final class EventQueue implements AutoCloseable {
                 if (first != null) {
                     batch.add(first);
                     queue.drainTo(batch, MAX_BATCH - 1);
-                    writeBatch(batch);
+                    long backoff = 50;
+                    // Journaled reports are acknowledged already: a failed batch is retried, never refused. Reports
+                    // arriving meanwhile fill the queue and are refused once it is full (the clients retry).
+                    while (!writeBatch(batch) && journal != null && !closed) {
+                        Thread.sleep(backoff);
+                        backoff = Math.min(5_000, backoff * 2);
+                    }
                     batch.clear();
+                }
+                if (journal != null) {
+                    journal.forceIfDue();
                 }
                 if (System.nanoTime() - lastFactFlush >= FACT_FLUSH_NANOS) {
                     flushFacts();
@@ -243,34 +308,33 @@ public final class EventQueue implements AutoCloseable {
             }
         }
         flushFacts();
-        // Only reachable with events left after an interrupt during close: refuse them rather than leave waiters.
+        // Only reachable with events left after an interrupt or a failing database during close: refuse them
+        // rather than leave waiters (journaled ones stay in the journal for the next start).
         for (Pending p; (p = queue.poll()) != null; ) {
             settleFailed(p, new IllegalStateException("event queue closed"));
         }
     }
 
-    private void writeBatch(List<Pending> batch) {
+    /** Writes a batch in one transaction; false if it failed (its waiters are then refused, journaled ones kept). */
+    private boolean writeBatch(List<Pending> batch) {
         long start = System.nanoTime();
         List<Event> events = new ArrayList<>(batch.size());
         batch.forEach(p -> events.add(p.event()));
+        long lastSequence = batch.get(batch.size() - 1).sequence();
         boolean[] inserted;
-        try (Connection c = db.dataSource().getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                inserted = writer.write(c, events);
-                c.commit();
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            } finally {
-                c.setAutoCommit(true);
-            }
+        try {
+            inserted = store(events, lastSequence);
         } catch (SQLException | RuntimeException e) {
-            LOG.warn("writing {} reports failed; they are refused (the clients retry): {}",
-                    batch.size(), e.getMessage());
-            batch.forEach(p -> settleFailed(p, e));
+            if (journal != null) {
+                LOG.warn("writing {} acknowledged reports failed; retrying (they are kept in the report journal): {}",
+                        batch.size(), e.getMessage());
+            } else {
+                LOG.warn("writing {} reports failed; they are refused (the clients retry): {}",
+                        batch.size(), e.getMessage());
+                batch.forEach(p -> settleFailed(p, e));
+            }
             batchListener.accept(System.nanoTime() - start);
-            return;
+            return false;
         }
         written.addAndGet(batch.size());
         for (int i = 0; i < batch.size(); i++) {
@@ -278,14 +342,86 @@ public final class EventQueue implements AutoCloseable {
             if (inserted[i]) {
                 facts.addDevice(p.event());
             }
-            p.stored().complete(inserted[i]);
+            if (p.stored() != null) {
+                p.stored().complete(inserted[i]);
+            }
             inFlight.decrementAndGet();
         }
+        if (journal != null) {
+            appliedThrough = lastSequence;
+            journal.applied(lastSequence);
+        }
         batchListener.accept(System.nanoTime() - start);
+        return true;
+    }
+
+    /**
+     * Stores reports in one transaction and, with a journal, moves the applied mark to {@code lastSequence} in the
+     * same transaction, so a report is either in the database and below the mark, or in neither.
+     */
+    private boolean[] store(List<Event> events, long lastSequence) throws SQLException {
+        try (Connection c = db.dataSource().getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                boolean[] inserted = writer.write(c, events);
+                if (journal != null) {
+                    try (PreparedStatement ps = c.prepareStatement(
+                            "UPDATE event_journal SET applied_through = ? WHERE id = 1")) {
+                        ps.setLong(1, lastSequence);
+                        ps.executeUpdate();
+                    }
+                }
+                c.commit();
+                return inserted;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
+            }
+        }
+    }
+
+    /**
+     * Opens the journal at the database's applied mark and writes the reports acknowledged before the last stop
+     * but not yet stored, before any new report is taken.
+     */
+    private ReportJournal openJournal(Path dir) {
+        long mark = db.jdbi().withHandle(h -> h.createQuery("SELECT applied_through FROM event_journal WHERE id = 1")
+                .mapTo(Long.class).one());
+        ReportJournal opened = ReportJournal.open(dir, mark);
+        List<ReportJournal.Journaled> unapplied = opened.unapplied();
+        try {
+            for (int from = 0; from < unapplied.size(); from += MAX_BATCH) {
+                List<ReportJournal.Journaled> chunk = unapplied.subList(from, Math.min(unapplied.size(), from + MAX_BATCH));
+                List<Event> events = chunk.stream().map(ReportJournal.Journaled::event).toList();
+                boolean[] inserted = store(events, chunk.get(chunk.size() - 1).sequence());
+                for (int i = 0; i < inserted.length; i++) {
+                    if (inserted[i]) {
+                        facts.addDevice(events.get(i));
+                    }
+                }
+                written.addAndGet(events.size());
+            }
+        } catch (SQLException | RuntimeException e) {
+            opened.close();
+            throw new IllegalStateException("Cannot store the " + unapplied.size() + " acknowledged reports of the "
+                    + "report journal " + dir + " in the database: " + e.getMessage(), e);
+        }
+        if (!unapplied.isEmpty()) {
+            mark = unapplied.get(unapplied.size() - 1).sequence();
+            LOG.info("stored {} acknowledged reports from the report journal", unapplied.size());
+        }
+        appliedThrough = mark;
+        opened.applied(mark);
+        unapplied.clear();
+        return opened;
     }
 
     private void settleFailed(Pending p, Exception e) {
-        p.stored().completeExceptionally(e);
+        if (p.stored() != null) {
+            p.stored().completeExceptionally(e);
+        }
         inFlight.decrementAndGet();
     }
 
@@ -332,14 +468,20 @@ public final class EventQueue implements AutoCloseable {
     /** Refuses new events, writes everything queued (for at most 30 s) and stops the writer. */
     @Override
     public void close() {
-        closed = true;
+        synchronized (journalAppend) {
+            closed = true;
+        }
         try {
             thread.join(30_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         if (thread.isAlive()) {
-            LOG.warn("event writer did not drain within 30 s; {} events were not written", queue.size());
+            LOG.warn("event writer did not drain within 30 s; {} events were not written{}", queue.size(),
+                    journal == null ? "" : " (acknowledged reports stay in the report journal for the next start)");
+        }
+        if (journal != null) {
+            journal.close(thread.isAlive() ? -1 : appliedThrough);
         }
     }
 }

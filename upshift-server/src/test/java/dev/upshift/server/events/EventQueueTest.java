@@ -39,7 +39,7 @@ class EventQueueTest {
             db.jdbi().useHandle(h -> h.execute("INSERT INTO tenants (name, created_at) VALUES ('t', 0)"));
             AtomicLong batches = new AtomicLong();
             try (Connection lock = DriverManager.getConnection(url); Statement s = lock.createStatement();
-                 EventQueue queue = new EventQueue(db, Clock.systemUTC(), ZoneId.of("UTC"), 0, 4)) {
+                 EventQueue queue = new EventQueue(db, Clock.systemUTC(), ZoneId.of("UTC"), 0, 4, null)) {
                 queue.setBatchListener(nanos -> batches.incrementAndGet());
                 s.execute("BEGIN EXCLUSIVE");
                 List<CompletableFuture<Boolean>> waiting = new ArrayList<>();

@@ -1,0 +1,180 @@
+package dev.upshift.server.events;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.upshift.server.db.Database;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.ZoneId;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Reports acknowledged through the report journal on a real SQLite database (decision 0025): acknowledged while the
+ * database cannot take them, stored once it can, stored exactly once across restarts and across {@code kill -9}.
+ */
+class EventQueueJournalTest {
+    private static final ZoneId UTC = ZoneId.of("UTC");
+
+    @TempDir
+    Path dir;
+    private Path journalDir;
+    private String url;
+
+    @BeforeEach
+    void createDatabase() {
+        journalDir = dir.resolve("reports");
+        url = "jdbc:sqlite:" + dir.resolve("q.db");
+        try (Database db = Database.open(url, null, null)) {
+            db.migrate();
+            db.jdbi().useHandle(h -> h.execute("INSERT INTO tenants (name, created_at) VALUES ('t', 0)"));
+        }
+    }
+
+    private static Event report(String device, String eventId) {
+        return new Event(1, 1, Event.APP_START, 1, System.currentTimeMillis(), eventId, 1, 0, null, null, 0, device,
+                "", "", "");
+    }
+
+    private static long count(Database db, String sql) {
+        return db.jdbi().withHandle(h -> h.createQuery(sql).mapTo(Long.class).one());
+    }
+
+    private List<Path> journalFiles() throws IOException {
+        try (Stream<Path> list = Files.list(journalDir)) {
+            return list.toList();
+        }
+    }
+
+    @Test
+    void reportsAreAcknowledgedWhileTheDatabaseIsLockedAndStoredOnceItIsFree() throws Exception {
+        try (Database db = Database.open(url, null, null);
+             Connection lock = DriverManager.getConnection(url); Statement s = lock.createStatement()) {
+            EventQueue queue = EventQueue.journaled(db, Clock.systemUTC(), UTC, 0, journalDir);
+            s.execute("BEGIN EXCLUSIVE");
+            long started = System.nanoTime();
+            for (int i = 0; i < 50; i++) {
+                assertThat(queue.report(report("d" + i, "e" + i))).isTrue();
+            }
+            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started))
+                    .as("no report waited for the locked database (its busy timeout is 10 s)").isLessThan(5_000);
+            assertThat(count(db, "SELECT COUNT(*) FROM events")).isZero();
+            s.execute("ROLLBACK");
+            queue.flush();
+            assertThat(count(db, "SELECT COUNT(*) FROM events")).isEqualTo(50);
+            assertThat(count(db, "SELECT applied_through FROM event_journal")).isEqualTo(50);
+            queue.close();
+            assertThat(journalFiles()).as("a clean stop leaves no journal file").isEmpty();
+        }
+    }
+
+    @Test
+    void aFailingBatchIsRetriedUntilItCommitsAndNothingIsLost() throws Exception {
+        try (Database db = Database.open(url, null, null); Connection other = DriverManager.getConnection(url);
+             Statement s = other.createStatement()) {
+            s.execute("ALTER TABLE events RENAME TO events_away"); // every insert now fails: no such table
+            try (EventQueue queue = EventQueue.journaled(db, Clock.systemUTC(), UTC, 0, journalDir)) {
+                for (int i = 0; i < 20; i++) {
+                    assertThat(queue.report(report("d" + i, null))).isTrue();
+                }
+                Thread.sleep(300); // a few failed attempts
+                assertThat(count(db, "SELECT applied_through FROM event_journal")).isZero();
+                s.execute("ALTER TABLE events_away RENAME TO events");
+                queue.flush();
+                assertThat(count(db, "SELECT COUNT(*) FROM events")).isEqualTo(20);
+                assertThat(count(db, "SELECT SUM(events) FROM event_daily WHERE event_type = 'app_start'"))
+                        .isEqualTo(20);
+            }
+        }
+    }
+
+    @Test
+    void reportsAcknowledgedButNotCommittedAreStoredAtTheNextStartExactlyOnce() throws Exception {
+        try (Database db = Database.open(url, null, null)) {
+            try (Connection other = DriverManager.getConnection(url); Statement s = other.createStatement()) {
+                EventQueue queue = EventQueue.journaled(db, Clock.systemUTC(), UTC, 0, journalDir);
+                queue.report(report("before", null));
+                queue.flush();
+                s.execute("ALTER TABLE events RENAME TO events_away");
+                for (int i = 0; i < 30; i++) {
+                    queue.report(report("d" + i, i % 2 == 0 ? "e" + i : null));
+                }
+                // Stopped while the database refuses them: the writer gives up, the journal keeps the reports.
+                queue.close();
+                assertThat(journalFiles()).isNotEmpty();
+                s.execute("ALTER TABLE events_away RENAME TO events");
+            }
+            assertThat(count(db, "SELECT COUNT(*) FROM events")).isEqualTo(1);
+            try (EventQueue restarted = EventQueue.journaled(db, Clock.systemUTC(), UTC, 0, journalDir)) {
+                assertThat(count(db, "SELECT COUNT(*) FROM events")).isEqualTo(31);
+            }
+            try (EventQueue again = EventQueue.journaled(db, Clock.systemUTC(), UTC, 0, journalDir)) {
+                assertThat(count(db, "SELECT COUNT(*) FROM events")).as("a second restart adds nothing").isEqualTo(31);
+                assertThat(count(db, "SELECT COUNT(DISTINCT device_key) FROM events")).isEqualTo(31);
+                assertThat(count(db, "SELECT SUM(events) FROM event_daily WHERE event_type = 'app_start'"))
+                        .isEqualTo(31);
+            }
+            assertThat(journalFiles()).isEmpty();
+        }
+    }
+
+    @Test
+    void everyAcknowledgedReportSurvivesKillMinus9ExactlyOnce() throws Exception {
+        Path acked = dir.resolve("acked.txt");
+        Process probe = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), ReportJournalCrashProbe.class.getName(),
+                dir.resolve("q.db").toString(), journalDir.toString(), acked.toString())
+                .redirectErrorStream(true).redirectOutput(dir.resolve("probe.log").toFile()).start();
+        try {
+            long deadline = System.currentTimeMillis() + 60_000;
+            while (ackedSoFar(acked).size() < 20_000 && probe.isAlive() && System.currentTimeMillis() < deadline) {
+                Thread.sleep(20);
+            }
+            assertThat(probe.isAlive()).as(Files.readString(dir.resolve("probe.log"))).isTrue();
+        } finally {
+            probe.destroyForcibly(); // SIGKILL: no shutdown hook, no close, no force
+            probe.waitFor(10, TimeUnit.SECONDS);
+        }
+        List<String> done = ackedSoFar(acked);
+        assertThat(done).hasSizeGreaterThanOrEqualTo(20_000);
+        try (Database db = Database.open(url, null, null)) {
+            try (EventQueue restarted = EventQueue.journaled(db, Clock.systemUTC(), UTC, 0, journalDir)) {
+                assertThat(count(db, "SELECT COUNT(*) FROM events WHERE device_key IN ('probe-0', 'probe-"
+                        + done.get(done.size() - 1) + "')")).isEqualTo(2);
+                long missing = db.jdbi().withHandle(h -> {
+                    h.execute("CREATE TEMP TABLE acked (device_key TEXT PRIMARY KEY)");
+                    var batch = h.prepareBatch("INSERT INTO acked VALUES (?)");
+                    done.forEach(n -> batch.add("probe-" + n));
+                    batch.execute();
+                    return h.createQuery("SELECT COUNT(*) FROM acked WHERE device_key NOT IN (SELECT device_key "
+                            + "FROM events)").mapTo(Long.class).one();
+                });
+                assertThat(missing).as("acknowledged reports missing after kill -9").isZero();
+                assertThat(count(db, "SELECT COUNT(*) FROM (SELECT device_key FROM events GROUP BY device_key "
+                        + "HAVING COUNT(*) > 1) d")).as("reports stored twice").isZero();
+                assertThat(count(db, "SELECT SUM(events) FROM event_daily WHERE event_type = 'app_start'"))
+                        .as("roll-ups agree with the rows").isEqualTo(count(db, "SELECT COUNT(*) FROM events"));
+            }
+        }
+    }
+
+    /** The numbers the probe wrote completely (a line cut by the kill is left out). */
+    private static List<String> ackedSoFar(Path file) throws IOException {
+        if (!Files.exists(file)) {
+            return List.of();
+        }
+        String text = Files.readString(file);
+        int end = text.lastIndexOf('\n');
+        return end < 0 ? List.of() : Arrays.asList(text.substring(0, end).split("\n"));
+    }
+}

@@ -1,0 +1,143 @@
+package dev.upshift.server.events;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The report journal's files on a real file system: read-back, torn tails, corruption, rotation and deletion. */
+class ReportJournalTest {
+    @TempDir
+    Path dir;
+
+    static Event report(int i) {
+        return new Event(3, 7, Event.UPGRADE, 1_000 + i, 2_000 + i, i % 2 == 0 ? "id-" + i : null, 10 + i, 20 + i,
+                i % 3 == 0 ? null : 30L + i, i % 5 == 0 ? null : 40L + i, i - 2, "device-" + i, "model-é-" + i,
+                "linux", "x86_64");
+    }
+
+    private List<Path> files() throws IOException {
+        try (Stream<Path> list = Files.list(dir)) {
+            return list.sorted().toList();
+        }
+    }
+
+    @Test
+    void everyFieldOfAnEventSurvivesEncoding() {
+        for (int i = 0; i < 30; i++) {
+            assertThat(ReportJournal.decode(ReportJournal.encode(report(i)))).isEqualTo(report(i));
+        }
+    }
+
+    @Test
+    void recordsAboveTheAppliedMarkAreReadBackInOrder() throws IOException {
+        try (ReportJournal journal = ReportJournal.open(dir, 0)) {
+            for (int i = 1; i <= 5; i++) {
+                assertThat(journal.append(ReportJournal.encode(report(i)))).isEqualTo(i);
+            }
+        }
+        try (ReportJournal journal = ReportJournal.open(dir, 2)) {
+            assertThat(journal.unapplied()).extracting(ReportJournal.Journaled::sequence).containsExactly(3L, 4L, 5L);
+            assertThat(journal.unapplied()).extracting(ReportJournal.Journaled::event)
+                    .containsExactly(report(3), report(4), report(5));
+            // numbering goes on after the last record, never reusing one a restart could mistake for applied
+            assertThat(journal.append(ReportJournal.encode(report(6)))).isEqualTo(6);
+        }
+    }
+
+    @Test
+    void numberingStartsAboveTheMarkWhenEveryFileWasDeleted() throws IOException {
+        try (ReportJournal journal = ReportJournal.open(dir, 500)) {
+            assertThat(journal.unapplied()).isEmpty();
+            assertThat(journal.append(ReportJournal.encode(report(1)))).isEqualTo(501);
+        }
+    }
+
+    @Test
+    void aTornTailIsIgnoredAndNothingIsWrittenAfterIt() throws IOException {
+        try (ReportJournal journal = ReportJournal.open(dir, 0)) {
+            for (int i = 1; i <= 3; i++) {
+                journal.append(ReportJournal.encode(report(i)));
+            }
+        }
+        Path file = files().get(0);
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            ch.truncate(ch.size() - 5); // the third record cut by a kill -9 in the middle of its write
+        }
+        long tornSize = Files.size(file);
+        try (ReportJournal journal = ReportJournal.open(dir, 0)) {
+            assertThat(journal.unapplied()).extracting(ReportJournal.Journaled::sequence).containsExactly(1L, 2L);
+            assertThat(journal.append(ReportJournal.encode(report(9)))).isEqualTo(3);
+        }
+        assertThat(Files.size(file)).as("the torn file is not appended to").isEqualTo(tornSize);
+        assertThat(files()).hasSize(2);
+        try (ReportJournal journal = ReportJournal.open(dir, 0)) {
+            assertThat(journal.unapplied()).extracting(ReportJournal.Journaled::event)
+                    .containsExactly(report(1), report(2), report(9));
+        }
+    }
+
+    @Test
+    void aCorruptRecordEndsTheFileThere() throws IOException {
+        try (ReportJournal journal = ReportJournal.open(dir, 0)) {
+            for (int i = 1; i <= 3; i++) {
+                journal.append(ReportJournal.encode(report(i)));
+            }
+        }
+        Path file = files().get(0);
+        byte[] bytes = Files.readAllBytes(file);
+        int second = 8 + 4 + java.nio.ByteBuffer.wrap(bytes, 8, 4).getInt();
+        bytes[second + 20] ^= 0x40; // a flipped bit inside the second record's event
+        Files.write(file, bytes);
+        try (ReportJournal journal = ReportJournal.open(dir, 0)) {
+            assertThat(journal.unapplied()).extracting(ReportJournal.Journaled::sequence).containsExactly(1L);
+        }
+    }
+
+    @Test
+    void fullFilesRotateAndAreDeletedOnceApplied() throws IOException {
+        try (ReportJournal journal = ReportJournal.open(dir, 0, 1024)) {
+            for (int i = 1; i <= 60; i++) {
+                journal.append(ReportJournal.encode(report(i)));
+            }
+            int before = journal.files();
+            assertThat(before).isGreaterThan(4);
+            assertThat(files()).hasSize(before);
+            journal.applied(30);
+            assertThat(journal.files()).isLessThan(before).isGreaterThan(1);
+            assertThat(files()).hasSize(journal.files());
+            journal.close(59);
+            assertThat(files()).as("a record is still unapplied").isNotEmpty();
+        }
+        try (ReportJournal journal = ReportJournal.open(dir, 30, 1024)) {
+            assertThat(journal.unapplied()).extracting(ReportJournal.Journaled::sequence)
+                    .containsExactlyElementsOf(java.util.stream.LongStream.rangeClosed(31, 60).boxed().toList());
+            journal.close(60);
+        }
+        assertThat(files()).as("a clean stop with everything applied leaves no file").isEmpty();
+    }
+
+    @Test
+    void aFileOfAnotherFormatStopsTheStartWithAReason() throws IOException {
+        Files.writeString(dir.resolve("journal-000000000000.log"), "UPREPRT9 something newer");
+        assertThatThrownBy(() -> ReportJournal.open(dir, 0))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("unknown format");
+    }
+
+    @Test
+    void aClosedJournalRefusesAppends() {
+        ReportJournal journal = ReportJournal.open(dir, 0);
+        journal.close();
+        assertThatThrownBy(() -> journal.append(ReportJournal.encode(report(1))))
+                .isInstanceOf(IOException.class).hasMessageContaining("closed");
+    }
+}
