@@ -289,6 +289,7 @@ public final class EventQueue implements AutoCloseable {
                     // Journaled reports are acknowledged already: a failed batch is retried, never refused. Reports
                     // arriving meanwhile fill the queue and are refused once it is full (the clients retry).
                     while (!writeBatch(batch) && journal != null && !closed) {
+                        journal.forceIfDue(); // an outage of the database must not also leave the journal unforced
                         Thread.sleep(backoff);
                         backoff = Math.min(5_000, backoff * 2);
                     }
