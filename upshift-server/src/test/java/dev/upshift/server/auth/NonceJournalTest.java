@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.upshift.server.TestClock;
 import dev.upshift.server.db.Database;
 import dev.upshift.server.metrics.Metrics;
+import dev.upshift.server.testing.KilledProbe;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -147,38 +148,13 @@ class NonceJournalTest {
     @Test
     void everyAcknowledgedReservationSurvivesKillMinus9OfItsProcess() throws Exception {
         Path data = dir.resolve("data");
-        Path acked = dir.resolve("acked.txt");
-        Process probe = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), NonceJournalCrashProbe.class.getName(),
-                data.toString(), acked.toString())
-                .redirectErrorStream(true).redirectOutput(dir.resolve("probe.log").toFile()).start();
-        try {
-            long deadline = System.currentTimeMillis() + 30_000;
-            while (ackedSoFar(acked).size() < 5_000 && probe.isAlive() && System.currentTimeMillis() < deadline) {
-                Thread.sleep(50);
-            }
-            assertThat(probe.isAlive()).as(Files.readString(dir.resolve("probe.log"))).isTrue();
-        } finally {
-            probe.destroyForcibly(); // SIGKILL: no shutdown hook, no close, no force
-            probe.waitFor(10, TimeUnit.SECONDS);
-        }
-        List<String> done = ackedSoFar(acked);
-        assertThat(done).hasSizeGreaterThanOrEqualTo(5_000);
+        List<String> done = KilledProbe.runUntil(dir, NonceJournalCrashProbe.class, 5_000, 30_000, data.toString());
         try (NonceJournal journal = open(data)) {
             for (String n : done) {
                 assertThat(journal.reserve("AKprobe000000000001", NonceJournalCrashProbe.nonce(Long.parseLong(n))))
                         .as("acknowledged nonce %s", n).isFalse();
             }
         }
-    }
-
-    /** The numbers the probe wrote completely (a line cut by the kill is left out). */
-    private static List<String> ackedSoFar(Path file) throws IOException {
-        if (!Files.exists(file)) {
-            return List.of();
-        }
-        String text = Files.readString(file);
-        return text.substring(0, text.lastIndexOf('\n') + 1).lines().toList();
     }
 
     @Test

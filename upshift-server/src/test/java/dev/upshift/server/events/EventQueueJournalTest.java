@@ -3,6 +3,7 @@ package dev.upshift.server.events;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.upshift.server.db.Database;
+import dev.upshift.server.testing.KilledProbe;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,7 +12,6 @@ import java.sql.DriverManager;
 import java.sql.Statement;
 import java.time.Clock;
 import java.time.ZoneId;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -130,23 +130,8 @@ class EventQueueJournalTest {
 
     @Test
     void everyAcknowledgedReportSurvivesKillMinus9ExactlyOnce() throws Exception {
-        Path acked = dir.resolve("acked.txt");
-        Process probe = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), ReportJournalCrashProbe.class.getName(),
-                dir.resolve("q.db").toString(), journalDir.toString(), acked.toString())
-                .redirectErrorStream(true).redirectOutput(dir.resolve("probe.log").toFile()).start();
-        try {
-            long deadline = System.currentTimeMillis() + 60_000;
-            while (ackedSoFar(acked).size() < 20_000 && probe.isAlive() && System.currentTimeMillis() < deadline) {
-                Thread.sleep(20);
-            }
-            assertThat(probe.isAlive()).as(Files.readString(dir.resolve("probe.log"))).isTrue();
-        } finally {
-            probe.destroyForcibly(); // SIGKILL: no shutdown hook, no close, no force
-            probe.waitFor(10, TimeUnit.SECONDS);
-        }
-        List<String> done = ackedSoFar(acked);
-        assertThat(done).hasSizeGreaterThanOrEqualTo(20_000);
+        List<String> done = KilledProbe.runUntil(dir, ReportJournalCrashProbe.class, 20_000, 60_000,
+                dir.resolve("q.db").toString(), journalDir.toString());
         try (Database db = Database.open(url, null, null)) {
             try (EventQueue restarted = EventQueue.journaled(db, Clock.systemUTC(), UTC, 0, journalDir)) {
                 assertThat(count(db, "SELECT COUNT(*) FROM events WHERE device_key IN ('probe-0', 'probe-"
@@ -166,15 +151,5 @@ class EventQueueJournalTest {
                         .as("roll-ups agree with the rows").isEqualTo(count(db, "SELECT COUNT(*) FROM events"));
             }
         }
-    }
-
-    /** The numbers the probe wrote completely (a line cut by the kill is left out). */
-    private static List<String> ackedSoFar(Path file) throws IOException {
-        if (!Files.exists(file)) {
-            return List.of();
-        }
-        String text = Files.readString(file);
-        int end = text.lastIndexOf('\n');
-        return end < 0 ? List.of() : Arrays.asList(text.substring(0, end).split("\n"));
     }
 }
