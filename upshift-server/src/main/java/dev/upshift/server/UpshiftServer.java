@@ -226,17 +226,19 @@ public final class UpshiftServer implements AutoCloseable {
             Console console = new Console(catalog, db, statistics, links, sessions, clock);
 
             List<AdminRoutes.Route> adminRoutes = new ArrayList<>();
-            HttpServer http = new HttpServer(config.host(), config.port(), metrics, routes -> {
+            HttpServer http = new HttpServer(config.host(), config.port(), metrics, clientRoutes -> {
+                versionEndpoint.register(clientRoutes);
+                upgradeEndpoint.register(clientRoutes);
+                tauri.register(clientRoutes);
+                electron.register(clientRoutes);
+                reportEndpoint.register(clientRoutes);
+                statisticsEndpoint.register(clientRoutes);
+            }, routes -> {
                 ops.register(routes);
-                versionEndpoint.register(routes);
-                upgradeEndpoint.register(routes);
-                tauri.register(routes);
-                electron.register(routes);
+                electron.registerFiles(routes);
                 downloadEndpoint.register(routes);
                 new StaticFeeds(catalog, links, baseUrl, clock).register(routes);
                 ciUpload.register(routes);
-                reportEndpoint.register(routes);
-                statisticsEndpoint.register(routes);
                 AdminRoutes admin = new AdminRoutes(routes);
                 adminApi.register(routes, admin);
                 accountAdmin.register(admin);

@@ -27,15 +27,24 @@ public final class BodyReader {
         }
     }
 
+    /** The stream of a request body, opened once it is known not to be refused by its announced length alone. */
+    public interface BodyStream {
+        InputStream open() throws IOException;
+    }
+
     public static byte[] read(Context ctx, long max, LongFunction<RuntimeException> tooLarge) {
-        long declared = ctx.req().getContentLengthLong();
+        return read(ctx.req().getContentLengthLong(), () -> ctx.req().getInputStream(), max, tooLarge);
+    }
+
+    /** Reads a body of {@code declared} bytes (negative: not announced) from {@code body}, within {@code max}. */
+    public static byte[] read(long declared, BodyStream body, long max, LongFunction<RuntimeException> tooLarge) {
         if (declared > max) {
             if (declared <= DRAIN_LIMIT) {
-                drain(ctx);
+                drain(body);
             }
             throw tooLarge.apply(max);
         }
-        try (InputStream in = ctx.req().getInputStream()) {
+        try (InputStream in = body.open()) {
             if (declared >= 0) {
                 // The usual case: the length is announced (and enforced by Jetty), so read into an array of exactly
                 // that size instead of readNBytes' 8 KB chunks, which were most of this method's cost per check.
@@ -47,7 +56,7 @@ public final class BodyReader {
             }
             byte[] bytes = in.readNBytes((int) Math.min(max + 1, Integer.MAX_VALUE - 8));
             if (bytes.length > max) {
-                drain(ctx);
+                drain(body);
                 throw tooLarge.apply(max);
             }
             return bytes;
@@ -57,9 +66,9 @@ public final class BodyReader {
     }
 
     /** Reads and discards what is left of the body, at most {@link #DRAIN_LIMIT} bytes; errors do not matter here. */
-    private static void drain(Context ctx) {
+    private static void drain(BodyStream body) {
         try {
-            InputStream in = ctx.req().getInputStream();
+            InputStream in = body.open();
             byte[] buf = new byte[16 * 1024];
             long left = DRAIN_LIMIT;
             int n;

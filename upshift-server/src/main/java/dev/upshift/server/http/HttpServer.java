@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * The HTTP stack, with the request path in one list:
  * <ol>
  *   <li>trace id: every request gets one, echoed as {@code X-Trace-Id} and in every JSON body;
- *   <li>routing: the features register their routes ({@code routes} consumer);
+ *   <li>routing: the features register their routes: the client API's update checks, feeds and reports on
+ *       {@link ClientRouter} (Jetty's core API, in front), everything else on Javalin ({@code routes} consumer);
  *   <li>handler: reads its body within its own size cap and authenticates (client signature or admin token);
  *   <li>error mapping: {@link ClientApiException} as the UpgradeLink envelope, {@link AdminApiException} as the
  *       admin error object, anything else as a fixed 500 text (the stack trace goes to the log, never the client);
@@ -40,15 +41,27 @@ public final class HttpServer {
     private final String host;
     private final int port;
 
-    public HttpServer(String host, int port, Metrics metrics, Consumer<RoutesConfig> routes) {
+    public HttpServer(String host, int port, Metrics metrics, Consumer<ClientRouter> clientRoutes,
+                      Consumer<RoutesConfig> routes) {
         this.host = host;
         this.port = port;
+        ClientRouter router = new ClientRouter(HttpServer::clientError, (method, path, route, status, nanos, trace) -> {
+            if (ACCESS.isInfoEnabled()) {
+                ACCESS.info("{} {} {} {}ms trace={}", method, path, status, Math.round(nanos / 1e6), trace);
+            }
+            metrics.recordRequest(method, route, status, nanos);
+        }, RandomKeys::traceId);
+        clientRoutes.accept(router);
         this.app = Javalin.create(cfg -> {
             cfg.startup.showJavalinBanner = false;
             cfg.startup.showOldJavalinVersionWarning = false;
             cfg.http.compressionStrategy = CompressionStrategy.NONE;
             cfg.http.maxRequestSize = Long.MAX_VALUE; // bodies are capped per route, while streaming
-            cfg.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
+            cfg.jetty.modifyServer(server -> {
+                server.setErrorHandler(new JsonErrorHandler());
+                // Javalin puts its servlet context inside the innermost wrapper it finds: behind the router.
+                server.setHandler(router);
+            });
             cfg.jetty.modifyHttpConfiguration(hc -> {
                 hc.setSendServerVersion(false);
                 hc.setSendXPoweredBy(false);
@@ -56,19 +69,18 @@ public final class HttpServer {
             cfg.requestLogger.http((ctx, ms) -> {
                 if (ACCESS.isInfoEnabled()) {
                     ACCESS.info("{} {} {} {}ms trace={}", ctx.method(), ctx.path(), ctx.statusCode(), Math.round(ms),
-                            ctx.attribute(ClientCall.TRACE_ID));
+                            ctx.attribute(JavalinExchange.TRACE_ID));
                 }
                 metrics.recordRequest(ctx.method().name(), routeTemplate(ctx), ctx.statusCode(), (long) (ms * 1e6));
             });
             RoutesConfig r = cfg.routes;
             r.before(ctx -> {
                 String trace = RandomKeys.traceId();
-                ctx.attribute(ClientCall.TRACE_ID, trace);
+                ctx.attribute(JavalinExchange.TRACE_ID, trace);
                 ctx.header("X-Trace-Id", trace);
             });
             routes.accept(r);
-            r.exception(ClientApiException.class, (e, ctx) ->
-                    ClientCall.respondError(ctx, e.code(), e.getMessage(), e.docs()));
+            r.exception(ClientApiException.class, (e, ctx) -> clientError(new JavalinExchange(ctx), e));
             r.exception(AdminApiException.class, (e, ctx) -> {
                 if (e.retryAfterSeconds() > 0) {
                     ctx.header("Retry-After", Long.toString(e.retryAfterSeconds()));
@@ -81,20 +93,18 @@ public final class HttpServer {
                     adminError(ctx, AdminApiException.AdminError.INVALID_REQUEST,
                             "The request body ended before its announced length; send the whole body.");
                 } else {
-                    ClientCall.respondError(ctx, UpgradeLinkCode.INVALID_BODY,
-                            "The request body ended before its announced length", "");
+                    clientError(new JavalinExchange(ctx), e);
                 }
             });
             r.exception(HttpResponseException.class, (e, ctx) -> unmatched(ctx, e.getStatus(), e.getMessage()));
             r.exception(Exception.class, (e, ctx) -> {
-                LOG.error("unhandled error on {} {} trace={}", ctx.method(), ctx.path(),
-                        ctx.attribute(ClientCall.TRACE_ID), e);
                 if (isAdmin(ctx)) {
+                    LOG.error("unhandled error on {} {} trace={}", ctx.method(), ctx.path(),
+                            ctx.attribute(JavalinExchange.TRACE_ID), e);
                     adminError(ctx, AdminApiException.AdminError.INTERNAL,
                             "Internal error; the server log has the details under this traceId.");
                 } else {
-                    ClientCall.respondError(ctx, UpgradeLinkCode.INTERNAL, "Server internal error",
-                            "The server log has the details under this traceId.");
+                    clientError(new JavalinExchange(ctx), e);
                 }
             });
             // Error pages apply only to requests no handler answered (unknown route or method).
@@ -109,6 +119,27 @@ public final class HttpServer {
                 }
             });
         });
+    }
+
+    /**
+     * The client API's answer to an exception a client route threw: its own envelope for {@link ClientApiException},
+     * 400002-style codes for bodies and queries that could not be read, else 500001 with the details only in the log.
+     */
+    private static void clientError(ClientExchange exchange, Exception e) {
+        if (e instanceof ClientApiException c) {
+            ClientCall.respondError(exchange, c.code(), c.getMessage(), c.docs());
+        } else if (e instanceof BodyReader.IncompleteBodyException) {
+            LOG.debug("incomplete request body on {} {}", exchange.method(), exchange.rawTarget());
+            ClientCall.respondError(exchange, UpgradeLinkCode.INVALID_BODY,
+                    "The request body ended before its announced length", "");
+        } else if (e instanceof ClientRouter.MalformedQueryException) {
+            ClientCall.respondError(exchange, UpgradeLinkCode.INVALID_PARAMETER,
+                    "The query string is not valid percent-encoded UTF-8", "");
+        } else {
+            LOG.error("unhandled error on {} {} trace={}", exchange.method(), exchange.rawTarget(), exchange.traceId(), e);
+            ClientCall.respondError(exchange, UpgradeLinkCode.INTERNAL, "Server internal error",
+                    "The server log has the details under this traceId.");
+        }
     }
 
     /** The path template of the route that answered ({@code /v1/{kind}/...} style), or {@link Metrics#UNMATCHED}. */
@@ -129,10 +160,10 @@ public final class HttpServer {
                 ctx.status(405);
             }
         } else if (status == 404 || status == 405) {
-            ClientCall.respondError(ctx, UpgradeLinkCode.REQUEST_NOT_FOUND,
+            ClientCall.respondError(new JavalinExchange(ctx), UpgradeLinkCode.REQUEST_NOT_FOUND,
                     "Request not found: " + ctx.method() + " " + ctx.path(), "");
         } else {
-            ClientCall.respondError(ctx, UpgradeLinkCode.ILLEGAL_REQUEST,
+            ClientCall.respondError(new JavalinExchange(ctx), UpgradeLinkCode.ILLEGAL_REQUEST,
                     message == null ? "Illegal request" : message, "");
             ctx.status(status);
         }
@@ -142,7 +173,7 @@ public final class HttpServer {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("code", error.code());
         body.put("message", message);
-        body.put("traceId", ctx.attribute(ClientCall.TRACE_ID));
+        body.put("traceId", ctx.attribute(JavalinExchange.TRACE_ID));
         Json.respond(ctx, error.status(), body);
     }
 

@@ -15,6 +15,8 @@ import dev.upshift.server.catalog.CatalogStore;
 import dev.upshift.server.publish.ManifestPlans;
 import dev.upshift.server.publish.ReleasePublisher;
 import dev.upshift.server.publish.UploadChecks;
+import dev.upshift.server.http.ClientExchange;
+import dev.upshift.server.http.JavalinExchange;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.io.IOException;
@@ -71,7 +73,8 @@ public final class CiUploadEndpoint {
 
     private void uploadFile(AppKind kind, Context ctx) throws IOException {
         CatalogSnapshot snap = catalog.current();
-        String appKey = FeedQuery.required(ctx, kind.keyField());
+        ClientExchange exchange = new JavalinExchange(ctx);
+        String appKey = FeedQuery.required(exchange, kind.keyField());
         // Cheap checks first, so an unsigned or misaddressed request is refused before its body is stored.
         for (String h : List.of("X-Timestamp", "X-Nonce", "X-AccessKey", "X-Signature")) {
             if (ctx.header(h) == null || ctx.header(h).isEmpty()) {
@@ -88,24 +91,25 @@ public final class CiUploadEndpoint {
         ReleasePublisher.Upload u;
         try (ArtifactStore.Staged staged = files.stage(new DigestInputStream(ctx.req().getInputStream(), bodyDigest),
                 ctx.req().getContentLengthLong())) {
-            calls.authenticateStreamed(ctx, snap, bodyDigest);
+            calls.authenticateStreamed(exchange, snap, bodyDigest);
             checks.declaredHashes(ctx.header("X-Content-SHA256"), ctx.header("X-Content-SHA512"), staged.blob());
             u = publisher.stageUpload(app, fileName, staged, ciActor(app, claimed, ctx));
         }
-        ClientCall.respond(ctx, UpgradeLinkCode.OK, "success", "",
+        ClientCall.respond(exchange, UpgradeLinkCode.OK, "success", "",
                 Map.of("fileName", u.fileName(), "sha256", u.sha256(), "size", u.size()));
     }
 
     private void publish(AppKind kind, Context ctx) throws IOException {
         CatalogSnapshot snap = catalog.current();
-        String appKey = FeedQuery.required(ctx, kind.keyField());
-        byte[] body = calls.body(ctx);
-        AccessKey key = calls.authenticate(ctx, snap, body);
+        ClientExchange exchange = new JavalinExchange(ctx);
+        String appKey = FeedQuery.required(exchange, kind.keyField());
+        byte[] body = calls.body(exchange);
+        AccessKey key = calls.authenticate(exchange, snap, body);
         App app = ClientCall.ownedApp(new ClientCall.Signed(snap, key, null), kind, appKey);
         List<ReleasePublisher.Published> done = publisher.publish(app,
                 ManifestPlans.plan(app, ctx.queryParam("manifest"), body), ReleaseAdmin.options(ctx),
                 ciActor(app, key, ctx));
-        ClientCall.respond(ctx, UpgradeLinkCode.OK, "success", "",
+        ClientCall.respond(exchange, UpgradeLinkCode.OK, "success", "",
                 Map.of("versions", done.stream().map(ReleaseAdmin::render).toList()));
     }
 

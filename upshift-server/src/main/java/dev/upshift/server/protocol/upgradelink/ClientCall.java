@@ -6,9 +6,8 @@ import dev.upshift.server.auth.LegacyRequestAuthenticator;
 import dev.upshift.server.catalog.AccessKey;
 import dev.upshift.server.catalog.App;
 import dev.upshift.server.catalog.CatalogSnapshot;
-import dev.upshift.server.http.BodyReader;
+import dev.upshift.server.http.ClientExchange;
 import dev.upshift.server.http.Json;
-import io.javalin.http.Context;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -20,8 +19,6 @@ import java.util.Map;
  * access key belongs to the app's tenant. Also renders the success envelope.
  */
 public final class ClientCall {
-    public static final String TRACE_ID = "upshift.traceId";
-
     private final LegacyRequestAuthenticator authenticator;
     private final long maxBodyBytes;
 
@@ -34,30 +31,26 @@ public final class ClientCall {
     record Signed(CatalogSnapshot catalog, AccessKey key, ClientRequest body) {
     }
 
-    Signed authenticate(Context ctx, CatalogSnapshot catalog) {
-        byte[] body = body(ctx);
-        return new Signed(catalog, authenticate(ctx, catalog, body), ClientRequest.parse(body));
+    Signed authenticate(ClientExchange exchange, CatalogSnapshot catalog) {
+        byte[] body = body(exchange);
+        return new Signed(catalog, authenticate(exchange, catalog, body), ClientRequest.parse(body));
     }
 
     /** The raw body, within the client API's body limit (413001 beyond it). */
-    byte[] body(Context ctx) {
-        return BodyReader.read(ctx, maxBodyBytes, n -> new ClientApiException(UpgradeLinkCode.PAYLOAD_TOO_LARGE,
+    byte[] body(ClientExchange exchange) {
+        return exchange.body(maxBodyBytes, n -> new ClientApiException(UpgradeLinkCode.PAYLOAD_TOO_LARGE,
                 "Request body is larger than " + n + " bytes"));
     }
 
     /** Checks the v1 signature of a request whose body has been read. */
-    AccessKey authenticate(Context ctx, CatalogSnapshot catalog, byte[] body) {
-        return authenticator.authenticate(catalog, rawTarget(ctx), body, ctx::header);
+    AccessKey authenticate(ClientExchange exchange, CatalogSnapshot catalog, byte[] body) {
+        return authenticator.authenticate(catalog, exchange.rawTarget(), body, exchange::header);
     }
 
     /** Checks the v1 signature of a request whose body was streamed through {@code bodyDigest}. */
-    AccessKey authenticateStreamed(Context ctx, CatalogSnapshot catalog, java.security.MessageDigest bodyDigest) {
-        return authenticator.authenticateStreamed(catalog, rawTarget(ctx), bodyDigest, ctx::header);
-    }
-
-    private static String rawTarget(Context ctx) {
-        String query = ctx.req().getQueryString();
-        return query == null ? ctx.req().getRequestURI() : ctx.req().getRequestURI() + "?" + query;
+    AccessKey authenticateStreamed(ClientExchange exchange, CatalogSnapshot catalog,
+                                   java.security.MessageDigest bodyDigest) {
+        return authenticator.authenticateStreamed(catalog, exchange.rawTarget(), bodyDigest, exchange::header);
     }
 
     /** The app with this key and kind, owned by the caller's tenant; 404001 or 401001 otherwise. */
@@ -77,8 +70,8 @@ public final class ClientCall {
      * The updater feeds (Tauri, electron-updater) cannot sign requests, so they send only {@code X-AccessKey}. It
      * must be present (400002), known and enabled (401001), and belong to the app's tenant (401001).
      */
-    static App feedApp(Context ctx, CatalogSnapshot catalog, AppKind kind, String appKey) {
-        String accessKey = ctx.header("X-AccessKey");
+    static App feedApp(ClientExchange exchange, CatalogSnapshot catalog, AppKind kind, String appKey) {
+        String accessKey = exchange.header("X-AccessKey");
         if (accessKey == null || accessKey.isEmpty()) {
             throw new ClientApiException(UpgradeLinkCode.MISSING_PARAMETER, "Missing header X-AccessKey");
         }
@@ -87,8 +80,8 @@ public final class ClientCall {
         return ownedApp(new Signed(catalog, key, null), kind, appKey);
     }
 
-    static void respond(Context ctx, UpgradeLinkCode code, String msg, String docs, Object data) {
-        Json.respond(ctx, code.httpStatus(), envelope(code, msg, ctx.attribute(TRACE_ID), docs, data));
+    static void respond(ClientExchange exchange, UpgradeLinkCode code, String msg, String docs, Object data) {
+        exchange.respondJson(code.httpStatus(), Json.bytes(envelope(code, msg, exchange.traceId(), docs, data)));
     }
 
     /** The UpgradeLink envelope, in its wire order: {@code {code,msg,traceId,docs,data}}. */
@@ -130,8 +123,8 @@ public final class ClientCall {
             this.tail = Arrays.copyOfRange(rendered, at + marker.length, rendered.length);
         }
 
-        void respond(Context ctx) {
-            Json.respondRendered(ctx, status, render(ctx.attribute(TRACE_ID)));
+        void respond(ClientExchange exchange) {
+            exchange.respondJson(status, render(exchange.traceId()));
         }
 
         /** The answer's bytes with this trace id; a missing one renders as null, as the mapper writes it. */
@@ -173,7 +166,7 @@ public final class ClientCall {
     }
 
     /** The error body: {@code {code,msg,traceId,docs,data:null}}, HTTP status code/1000. */
-    public static void respondError(Context ctx, UpgradeLinkCode code, String msg, String docs) {
-        respond(ctx, code, msg, docs == null ? "" : docs, null);
+    public static void respondError(ClientExchange exchange, UpgradeLinkCode code, String msg, String docs) {
+        respond(exchange, code, msg, docs == null ? "" : docs, null);
     }
 }

@@ -16,6 +16,9 @@ import dev.upshift.server.catalog.VersionFile;
 import dev.upshift.server.db.Sql;
 import dev.upshift.server.http.Json;
 import dev.upshift.server.rollout.UpdateChecks;
+import dev.upshift.server.http.ClientExchange;
+import dev.upshift.server.http.ClientRouter;
+import dev.upshift.server.http.JavalinExchange;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.io.IOException;
@@ -63,39 +66,44 @@ public final class ElectronFeedEndpoint {
         this.baseUrl = baseUrl;
     }
 
-    public void register(RoutesConfig r) {
-        r.get("/v1/electron/upgrade", ctx -> handle(ctx, null));
-        r.get("/v1/electron/upgrade/{file}", ctx -> {
-            Matcher m = CHANNEL_FILE.matcher(ctx.pathParam("file"));
+    /** The feed, on the client router: electron apps ask it at every start and on a timer. */
+    public void register(ClientRouter r) {
+        r.get("/v1/electron/upgrade", exchange -> handle(exchange, null));
+        r.get("/v1/electron/upgrade/{file}", exchange -> {
+            Matcher m = CHANNEL_FILE.matcher(exchange.pathParam("file"));
             if (!m.matches()) {
                 throw new ClientApiException(UpgradeLinkCode.REQUEST_NOT_FOUND,
-                        "Unknown feed file '" + ctx.pathParam("file") + "'; electron-updater asks for <channel>[-mac|-linux[-arch]].yml");
+                        "Unknown feed file '" + exchange.pathParam("file") + "'; electron-updater asks for <channel>[-mac|-linux[-arch]].yml");
             }
-            handle(ctx, m.group(1));
+            handle(exchange, m.group(1));
         });
+    }
+
+    /** The files the feed links to, streamed with ranges by Javalin's download path. */
+    public void registerFiles(RoutesConfig r) {
         r.get("/v1/electron/files/{versionId}/{role}/{fileName}", ctx -> file(ctx, false));
         r.head("/v1/electron/files/{versionId}/{role}/{fileName}", ctx -> file(ctx, true));
     }
 
-    private void handle(Context ctx, String channelFromFile) {
+    private void handle(ClientExchange exchange, String channelFromFile) {
         CatalogSnapshot snap = catalog.current();
         AppKind kind = AppKind.ELECTRON;
-        String appKey = FeedQuery.required(ctx, kind.keyField());
-        String versionText = FeedQuery.required(ctx, "versionName");
+        String appKey = FeedQuery.required(exchange, kind.keyField());
+        String versionText = FeedQuery.required(exchange, "versionName");
         ClientVersion current = ClientVersion.of(FeedQuery.semver("versionName", versionText));
-        String platform = FeedQuery.choice(ctx, kind, "platform", kind.platforms());
-        String arch = FeedQuery.choice(ctx, kind, "arch", kind.arches());
-        ClientVersion appointed = FeedQuery.appointed(ctx);
-        String channel = UpgradeEndpoint.channel(FeedQuery.optional(ctx, "channel"));
+        String platform = FeedQuery.choice(exchange, kind, "platform", kind.platforms());
+        String arch = FeedQuery.choice(exchange, kind, "arch", kind.arches());
+        ClientVersion appointed = FeedQuery.appointed(exchange);
+        String channel = UpgradeEndpoint.channel(FeedQuery.optional(exchange, "channel"));
         if (channel == null && channelFromFile != null && !Channels.normalize(channelFromFile).equals(Channels.STABLE)) {
             channel = channelFromFile;
         }
-        String device = UpgradeEndpoint.deviceKey(FeedQuery.optional(ctx, "devKey"), ctx);
-        App app = ClientCall.feedApp(ctx, snap, kind, appKey);
+        String device = UpgradeEndpoint.deviceKey(FeedQuery.optional(exchange, "devKey"), exchange);
+        App app = ClientCall.feedApp(exchange, snap, kind, appKey);
 
         UpdateChecks.Outcome outcome = checks.check(snap, app, new UpdateChecks.Request(current, appointed, platform,
-                arch, channel, device, UpgradeEndpoint.deviceModel(FeedQuery.optional(ctx, "devModelKey"))));
-        UpgradeEndpoint.refuseIfFlowLimited(ctx, outcome);
+                arch, channel, device, UpgradeEndpoint.deviceModel(FeedQuery.optional(exchange, "devModelKey"))));
+        UpgradeEndpoint.refuseIfFlowLimited(exchange, outcome);
         Map<String, Object> body = new LinkedHashMap<>();
         if (!outcome.isOffer() || outcome.offered().files().isEmpty()) {
             body.put("version", versionText);
@@ -105,7 +113,7 @@ public final class ElectronFeedEndpoint {
             body.put("sha512", "");
             body.put("releaseDate", "");
             body.put("upgradeType", 0);
-            Json.respond(ctx, 200, body);
+            exchange.respondJson(200, Json.bytes(body));
             return;
         }
         Version v = outcome.offered();
@@ -127,7 +135,7 @@ public final class ElectronFeedEndpoint {
         body.put("path", files.get(0).get("url"));
         body.put("sha512", files.get(0).get("sha512"));
         body.put("releaseDate", Sql.rfc3339(strategy.updatedAt()));
-        Json.respond(ctx, 200, body);
+        exchange.respondJson(200, Json.bytes(body));
     }
 
     private String fileUrl(App app, Version v, VersionFile f) {
@@ -138,7 +146,7 @@ public final class ElectronFeedEndpoint {
 
     private void file(Context ctx, boolean head) throws IOException {
         CatalogSnapshot snap = catalog.current();
-        String appKey = FeedQuery.required(ctx, AppKind.ELECTRON.keyField());
+        String appKey = FeedQuery.required(new JavalinExchange(ctx), AppKind.ELECTRON.keyField());
         App app = snap.app(appKey).filter(a -> a.kind() == AppKind.ELECTRON).orElseThrow(() ->
                 new ClientApiException(UpgradeLinkCode.NOT_FOUND, "No electron app with electronKey '" + appKey + "'"));
         DownloadEndpoint.serveVersionFile(ctx, snap, app, artifacts, downloads, head);

@@ -4,7 +4,7 @@ import dev.upshift.core.kind.AppKind;
 import dev.upshift.core.protocol.UpgradeLinkCode;
 import dev.upshift.core.rollout.ClientVersion;
 import dev.upshift.core.version.SemVer;
-import io.javalin.http.Context;
+import dev.upshift.server.http.ClientExchange;
 import java.util.List;
 
 /** Query-string parameters of the updater feeds, with the protocol's error codes. */
@@ -12,8 +12,8 @@ final class FeedQuery {
     private FeedQuery() {
     }
 
-    static String required(Context ctx, String name) {
-        String v = ctx.queryParam(name);
+    static String required(ClientExchange exchange, String name) {
+        String v = exchange.queryParam(name);
         if (v == null || v.isEmpty()) {
             throw new ClientApiException(UpgradeLinkCode.MISSING_PARAMETER, "Missing parameter: " + name);
         }
@@ -23,13 +23,13 @@ final class FeedQuery {
         return v;
     }
 
-    static String optional(Context ctx, String name) {
-        String v = ctx.queryParam(name);
+    static String optional(ClientExchange exchange, String name) {
+        String v = exchange.queryParam(name);
         return v == null || v.isEmpty() ? null : v;
     }
 
-    static String choice(Context ctx, AppKind kind, String name, List<String> allowed) {
-        String raw = required(ctx, name);
+    static String choice(ClientExchange exchange, AppKind kind, String name, List<String> allowed) {
+        String raw = required(exchange, name);
         String v = name.equals("platform") ? kind.normalizePlatform(raw) : raw;
         if (!allowed.contains(v)) {
             throw new ClientApiException(UpgradeLinkCode.INVALID_PARAMETER,
@@ -48,12 +48,12 @@ final class FeedQuery {
     }
 
     /** {@code appointVersionName} (SemVer) wins over {@code appointVersionCode} (integer); neither means none. */
-    static ClientVersion appointed(Context ctx) {
-        String name = optional(ctx, "appointVersionName");
+    static ClientVersion appointed(ClientExchange exchange) {
+        String name = optional(exchange, "appointVersionName");
         if (name != null) {
             return ClientVersion.of(semver("appointVersionName", name));
         }
-        String code = optional(ctx, "appointVersionCode");
+        String code = optional(exchange, "appointVersionCode");
         if (code == null) {
             return null;
         }

@@ -8,8 +8,8 @@ import dev.upshift.server.catalog.CatalogStore;
 import dev.upshift.server.catalog.Version;
 import dev.upshift.server.events.Event;
 import dev.upshift.server.events.EventQueue;
-import io.javalin.config.RoutesConfig;
-import io.javalin.http.Context;
+import dev.upshift.server.http.ClientRouter;
+import dev.upshift.server.http.ClientExchange;
 import java.time.Clock;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeFormatter;
@@ -54,12 +54,12 @@ public final class ReportEndpoint {
         this.clock = clock;
     }
 
-    public void register(RoutesConfig r) {
+    public void register(ClientRouter r) {
         r.post("/v1/app/report", this::handle);
     }
 
-    private void handle(Context ctx) {
-        ClientCall.Signed call = calls.authenticate(ctx, catalog.current());
+    private void handle(ClientExchange exchange) {
+        ClientCall.Signed call = calls.authenticate(exchange, catalog.current());
         ClientRequest body = call.body();
         String wireType = body.requiredString("eventType");
         String type = TYPES.get(wireType);
@@ -73,7 +73,7 @@ public final class ReportEndpoint {
         // The documented shape has these in eventData; Java SDK 1.3.0 sends them at the top level.
         ClientRequest versionSource = data.has("versionCode") ? data : body;
         long versionCode = versionSource.optionalNonNegativeLong("versionCode");
-        String devKey = UpgradeEndpoint.deviceKey((data.has("devKey") ? data : body).optionalString("devKey"), ctx);
+        String devKey = UpgradeEndpoint.deviceKey((data.has("devKey") ? data : body).optionalString("devKey"), exchange);
         String devModel = UpgradeEndpoint.deviceModel((data.has("devModelKey") ? data : body).optionalString("devModelKey"));
         String target = shortText(data, "target");
         String arch = shortText(data, "arch");
@@ -97,11 +97,11 @@ public final class ReportEndpoint {
         try {
             events.report(event);
         } catch (EventQueue.UnavailableException e) {
-            ctx.header("Retry-After", Integer.toString(e.retryAfterSeconds()));
+            exchange.header("Retry-After", Integer.toString(e.retryAfterSeconds()));
             throw new ClientApiException(UpgradeLinkCode.UNAVAILABLE,
                     "The report could not be stored right now; retry later with the same eventId");
         }
-        STORED.respond(ctx);
+        STORED.respond(exchange);
     }
 
     /** The app of any kind with this key, owned by the caller's tenant; 404001 or 401001 otherwise. */

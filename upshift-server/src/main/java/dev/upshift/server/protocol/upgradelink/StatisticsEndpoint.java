@@ -6,8 +6,8 @@ import dev.upshift.server.catalog.App;
 import dev.upshift.server.catalog.CatalogSnapshot;
 import dev.upshift.server.catalog.CatalogStore;
 import dev.upshift.server.events.EventStatistics;
-import io.javalin.config.RoutesConfig;
-import io.javalin.http.Context;
+import dev.upshift.server.http.ClientRouter;
+import dev.upshift.server.http.ClientExchange;
 
 /**
  * {@code GET /v1/app/statistics/info?appKey=}: an app's counters for the SDKs that show them (the C# SDK), signed
@@ -27,18 +27,18 @@ public final class StatisticsEndpoint {
         this.statistics = statistics;
     }
 
-    public void register(RoutesConfig r) {
+    public void register(ClientRouter r) {
         r.get("/v1/app/statistics/info", this::handle);
     }
 
-    private void handle(Context ctx) {
+    private void handle(ClientExchange exchange) {
         CatalogSnapshot snap = catalog.current();
-        AccessKey key = calls.authenticate(ctx, snap, calls.body(ctx));
-        String appKey = ctx.queryParam("appKey");
+        AccessKey key = calls.authenticate(exchange, snap, calls.body(exchange));
+        String appKey = exchange.queryParam("appKey");
         if (appKey == null || appKey.isEmpty()) {
             throw new ClientApiException(UpgradeLinkCode.MISSING_PARAMETER, "Missing parameter: appKey");
         }
         App app = ReportEndpoint.ownedApp(snap, key.tenantId(), appKey);
-        ClientCall.respond(ctx, UpgradeLinkCode.OK, OK_MSG, "", statistics.info(app.id()));
+        ClientCall.respond(exchange, UpgradeLinkCode.OK, OK_MSG, "", statistics.info(app.id()));
     }
 }

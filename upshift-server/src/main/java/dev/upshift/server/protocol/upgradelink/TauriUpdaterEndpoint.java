@@ -12,8 +12,8 @@ import dev.upshift.server.catalog.VersionFile;
 import dev.upshift.server.db.Sql;
 import dev.upshift.server.http.Json;
 import dev.upshift.server.rollout.UpdateChecks;
-import io.javalin.config.RoutesConfig;
-import io.javalin.http.Context;
+import dev.upshift.server.http.ClientRouter;
+import dev.upshift.server.http.ClientExchange;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -47,18 +47,18 @@ public final class TauriUpdaterEndpoint {
         this.links = links;
     }
 
-    public void register(RoutesConfig r) {
+    public void register(ClientRouter r) {
         r.get("/v1/tauri/upgrade", this::handle);
     }
 
-    private void handle(Context ctx) {
+    private void handle(ClientExchange exchange) {
         CatalogSnapshot snap = catalog.current();
         AppKind kind = AppKind.TAURI;
-        String appKey = FeedQuery.required(ctx, kind.keyField());
-        ClientVersion current = ClientVersion.of(FeedQuery.semver("versionName", FeedQuery.required(ctx, "versionName")));
-        String target = FeedQuery.choice(ctx, kind, "target", kind.platforms());
-        String arch = FeedQuery.choice(ctx, kind, "arch", kind.arches());
-        String bundleType = FeedQuery.optional(ctx, "bundle_type");
+        String appKey = FeedQuery.required(exchange, kind.keyField());
+        ClientVersion current = ClientVersion.of(FeedQuery.semver("versionName", FeedQuery.required(exchange, "versionName")));
+        String target = FeedQuery.choice(exchange, kind, "target", kind.platforms());
+        String arch = FeedQuery.choice(exchange, kind, "arch", kind.arches());
+        String bundleType = FeedQuery.optional(exchange, "bundle_type");
         if (bundleType != null) {
             bundleType = bundleType.toLowerCase(Locale.ROOT);
             if (!bundleType.equals("unknown") && !BUNDLE_TYPES.contains(bundleType)) {
@@ -66,16 +66,16 @@ public final class TauriUpdaterEndpoint {
                         + String.join(", ", BUNDLE_TYPES) + " or unknown");
             }
         }
-        ClientVersion appointed = FeedQuery.appointed(ctx);
-        App app = ClientCall.feedApp(ctx, snap, kind, appKey);
+        ClientVersion appointed = FeedQuery.appointed(exchange);
+        App app = ClientCall.feedApp(exchange, snap, kind, appKey);
 
         UpdateChecks.Outcome outcome = checks.check(snap, app, new UpdateChecks.Request(current, appointed, target, arch,
-                UpgradeEndpoint.channel(FeedQuery.optional(ctx, "channel")), UpgradeEndpoint.deviceKey(FeedQuery.optional(ctx, "devKey"), ctx),
-                UpgradeEndpoint.deviceModel(FeedQuery.optional(ctx, "devModelKey"))));
-        UpgradeEndpoint.refuseIfFlowLimited(ctx, outcome);
+                UpgradeEndpoint.channel(FeedQuery.optional(exchange, "channel")), UpgradeEndpoint.deviceKey(FeedQuery.optional(exchange, "devKey"), exchange),
+                UpgradeEndpoint.deviceModel(FeedQuery.optional(exchange, "devModelKey"))));
+        UpgradeEndpoint.refuseIfFlowLimited(exchange, outcome);
         Optional<VersionFile> file = outcome.isOffer() ? pick(outcome.offered(), bundleType) : Optional.empty();
         if (file.isEmpty()) {
-            ctx.status(204);
+            exchange.status(204);
             return;
         }
         Version v = outcome.offered();
@@ -86,7 +86,7 @@ public final class TauriUpdaterEndpoint {
         body.put("signature", v.signatureOf(file.get()));
         body.put("notes", outcome.offer().strategy().promptText());
         body.put("upgradeType", outcome.offer().strategy().upgradeType());
-        Json.respond(ctx, 200, body);
+        exchange.respondJson(200, Json.bytes(body));
     }
 
     /**

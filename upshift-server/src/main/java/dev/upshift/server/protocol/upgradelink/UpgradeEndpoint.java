@@ -15,8 +15,8 @@ import dev.upshift.server.catalog.VersionFile;
 import dev.upshift.server.catalog.VersionPatch;
 import dev.upshift.server.http.Json;
 import dev.upshift.server.rollout.UpdateChecks;
-import io.javalin.config.RoutesConfig;
-import io.javalin.http.Context;
+import dev.upshift.server.http.ClientRouter;
+import dev.upshift.server.http.ClientExchange;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.EnumMap;
@@ -66,14 +66,14 @@ public final class UpgradeEndpoint {
         }
     }
 
-    public void register(RoutesConfig r) {
+    public void register(ClientRouter r) {
         for (AppKind kind : KINDS) {
-            r.post("/v1/" + kind.wireName() + "/upgrade", ctx -> handle(kind, ctx));
+            r.post("/v1/" + kind.wireName() + "/upgrade", exchange -> handle(kind, exchange));
         }
     }
 
-    private void handle(AppKind kind, Context ctx) {
-        ClientCall.Signed call = calls.authenticate(ctx, catalog.current());
+    private void handle(AppKind kind, ClientExchange exchange) {
+        ClientCall.Signed call = calls.authenticate(exchange, catalog.current());
         ClientRequest body = call.body();
         String appKey = body.requiredString(kind.keyField());
         long code = body.requiredPositiveLong("versionCode");
@@ -91,10 +91,10 @@ public final class UpgradeEndpoint {
 
         UpdateChecks.Outcome outcome = checks.check(call.catalog(), app, new UpdateChecks.Request(
                 ClientVersion.ofCode(code), appointed > 0 ? ClientVersion.ofCode(appointed) : null, "", arch, channel,
-                deviceKey(body.optionalString("devKey"), ctx), deviceModel(body.optionalString("devModelKey"))));
-        UpgradeEndpoint.refuseIfFlowLimited(ctx, outcome);
+                deviceKey(body.optionalString("devKey"), exchange), deviceModel(body.optionalString("devModelKey"))));
+        UpgradeEndpoint.refuseIfFlowLimited(exchange, outcome);
         if (!outcome.isOffer()) {
-            latest.get(kind).respond(ctx);
+            latest.get(kind).respond(exchange);
             return;
         }
         Strategy s = outcome.offer().strategy();
@@ -103,11 +103,11 @@ public final class UpgradeEndpoint {
                 .flatMap(installed -> call.catalog().patch(outcome.offered().id(), installed.id(), (int) patchAlgo))
                 : Optional.empty();
         if (patch.isPresent()) {
-            ClientCall.respond(ctx, UpgradeLinkCode.FOUND, OFFER_MSG, "",
+            ClientCall.respond(exchange, UpgradeLinkCode.FOUND, OFFER_MSG, "",
                     data(kind, app, outcome.offered(), s, patchAlgo, patch.get()));
             return;
         }
-        respondOffer(ctx, call.catalog(), kind, app, outcome.offered(), s);
+        respondOffer(exchange, call.catalog(), kind, app, outcome.offered(), s);
     }
 
     /**
@@ -115,20 +115,20 @@ public final class UpgradeEndpoint {
      * compared by identity: whatever an operator changes arrives as a new snapshot with new records, so an answer
      * can never be stale, and the set is bounded by the snapshot's versions x strategies (and by a cap).
      */
-    private void respondOffer(Context ctx, CatalogSnapshot snap, AppKind kind, App app, Version v, Strategy s) {
+    private void respondOffer(ClientExchange exchange, CatalogSnapshot snap, AppKind kind, App app, Version v, Strategy s) {
         RenderedOffers current = renderedOffers(snap);
         OfferKey key = new OfferKey(app, v, s);
         ClientCall.FixedAnswer answer = current == null ? null : current.answers().get(key);
         if (answer == null) {
             Map<String, Object> data = data(kind, app, v, s, 0, null);
             if (current == null || current.answers().size() >= MAX_RENDERED_OFFERS) {
-                ClientCall.respond(ctx, UpgradeLinkCode.FOUND, OFFER_MSG, "", data);
+                ClientCall.respond(exchange, UpgradeLinkCode.FOUND, OFFER_MSG, "", data);
                 return;
             }
             answer = new ClientCall.FixedAnswer(UpgradeLinkCode.FOUND, OFFER_MSG, "", data);
             current.answers().putIfAbsent(key, answer);
         }
-        answer.respond(ctx);
+        answer.respond(exchange);
     }
 
     /**
@@ -188,11 +188,11 @@ public final class UpgradeEndpoint {
      * The device identity: {@code devKey} if the client sent one, else the {@code x-user-staging-id} header
      * (electron-updater sends a stable per-installation UUID with every request), else none.
      */
-    static String deviceKey(String devKey, Context ctx) {
+    static String deviceKey(String devKey, ClientExchange exchange) {
         if (devKey != null && !devKey.isEmpty()) {
             return checkedKey(devKey, "devKey");
         }
-        String staging = ctx.header("x-user-staging-id");
+        String staging = exchange.header("x-user-staging-id");
         // An unusable staging id is ignored rather than refused: the client did not choose it.
         return staging == null || !isKey(staging) ? null : staging;
     }
@@ -228,11 +228,11 @@ public final class UpgradeEndpoint {
     }
 
     /** A hard flow limit answers 429001 with {@code Retry-After}: the seconds until the rule's next bucket. */
-    static void refuseIfFlowLimited(Context ctx, UpdateChecks.Outcome outcome) {
+    static void refuseIfFlowLimited(ClientExchange exchange, UpdateChecks.Outcome outcome) {
         if (outcome.decision() instanceof Decision.FlowLimited limited) {
             long length = limited.rule().dimension().length().getSeconds();
             long now = Instant.now().getEpochSecond();
-            ctx.header("Retry-After", Long.toString(Math.max(1, length - Math.floorMod(now, length))));
+            exchange.header("Retry-After", Long.toString(Math.max(1, length - Math.floorMod(now, length))));
             throw new ClientApiException(UpgradeLinkCode.FLOW_LIMITED,
                     "Too many update checks for this release right now; retry later");
         }

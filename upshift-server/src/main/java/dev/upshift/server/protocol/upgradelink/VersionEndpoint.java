@@ -8,8 +8,8 @@ import dev.upshift.server.catalog.CatalogStore;
 import dev.upshift.server.catalog.Version;
 import dev.upshift.server.catalog.VersionFile;
 import dev.upshift.server.db.Sql;
-import io.javalin.config.RoutesConfig;
-import io.javalin.http.Context;
+import dev.upshift.server.http.ClientRouter;
+import dev.upshift.server.http.ClientExchange;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -40,14 +40,14 @@ public final class VersionEndpoint {
         this.links = links;
     }
 
-    public void register(RoutesConfig r) {
+    public void register(ClientRouter r) {
         for (AppKind kind : AppKind.values()) {
-            r.post("/v1/" + kind.wireName() + "/version", ctx -> handle(kind, ctx));
+            r.post("/v1/" + kind.wireName() + "/version", exchange -> handle(kind, exchange));
         }
     }
 
-    private void handle(AppKind kind, Context ctx) {
-        ClientCall.Signed call = calls.authenticate(ctx, catalog.current());
+    private void handle(AppKind kind, ClientExchange exchange) {
+        ClientCall.Signed call = calls.authenticate(exchange, catalog.current());
         ClientRequest body = call.body();
 
         String appKey = body.requiredString(kind.keyField());
@@ -68,7 +68,7 @@ public final class VersionEndpoint {
                         + "app" + (platform.isEmpty() ? "" : ", " + platform) + (arch.isEmpty() ? "" : ", " + arch) + "."));
 
         String msg = kind == AppKind.TAURI ? "New version obtained" : "Version details found";
-        ClientCall.respond(ctx, UpgradeLinkCode.FOUND, msg, "", data(kind, app, v));
+        ClientCall.respond(exchange, UpgradeLinkCode.FOUND, msg, "", data(kind, app, v));
     }
 
     private Map<String, Object> data(AppKind kind, App app, Version v) {
