@@ -142,19 +142,21 @@ one_request() { # dir url: a one-request corpus per thread for wrk's script (GET
     printf 'return { "GET %s HTTP/1.1\\r\\nHost: 127.0.0.1\\r\\nConnection: keep-alive\\r\\n\\r\\n" }\n' "$2" > "$1/part-$t.lua"; done
 }
 one_request "$work/c-static" /answer.json
-one_request "$work/c-hello" /v1/win/upgrade
+# The bare Java servers get the signed checks' own requests (POST, the same headers and body), so the difference to
+# Upshift is Upshift's work alone; nginx serves a static file only to GET.
+java -cp "$bench_jar" dev.upshift.bench.load.Corpus "$work/seed.json" checks "$corpus" $threads $devices "$work/c-bare" >/dev/null
 # The JVMs get a throw-away run first, so the JIT has compiled the path: with client and server sharing 2 cores,
 # profiles showed the C2 compiler still taking a quarter of Upshift's CPU after 20 s of checks, and 5% after 60 s.
 warm=$(( dur * 6 )); $smoke && warm=1
 cpu_pids=("${nginx_pids[@]}")
 wrk_run nginx -t$threads -c$conns -d${dur}s -s upshift-bench/corpus.lua "http://127.0.0.1:$nginx_port" -- "$work/c-static"
 cpu_pids=("$core_pid")
-wrk_run core_warmup -t$threads -c$conns -d${warm}s -s upshift-bench/corpus.lua "http://127.0.0.1:$core_port" -- "$work/c-hello"
-wrk_run core -t$threads -c$conns -d${dur}s -s upshift-bench/corpus.lua "http://127.0.0.1:$core_port" -- "$work/c-hello"
+wrk_run core_warmup -t$threads -c$conns -d${warm}s -s upshift-bench/corpus.lua "http://127.0.0.1:$core_port" -- "$work/c-bare"
+wrk_run core -t$threads -c$conns -d${dur}s -s upshift-bench/corpus.lua "http://127.0.0.1:$core_port" -- "$work/c-bare"
 kill "$core_pid" 2>/dev/null || true
 cpu_pids=("$hello_pid")
-wrk_run hello_warmup -t$threads -c$conns -d${warm}s -s upshift-bench/corpus.lua "http://127.0.0.1:$hello_port" -- "$work/c-hello"
-wrk_run hello -t$threads -c$conns -d${dur}s -s upshift-bench/corpus.lua "http://127.0.0.1:$hello_port" -- "$work/c-hello"
+wrk_run hello_warmup -t$threads -c$conns -d${warm}s -s upshift-bench/corpus.lua "http://127.0.0.1:$hello_port" -- "$work/c-bare"
+wrk_run hello -t$threads -c$conns -d${dur}s -s upshift-bench/corpus.lua "http://127.0.0.1:$hello_port" -- "$work/c-bare"
 kill "$hello_pid" 2>/dev/null || true
 java -cp "$bench_jar" dev.upshift.bench.load.Corpus "$work/seed.json" checks "$corpus" $threads $devices "$work/c-warm" >/dev/null
 cpu_pids=("$upshift_pid")
@@ -223,9 +225,9 @@ Everything runs on loopback; wrk $(wrk -v 2>&1 | head -1 | awk '{print $2}'), ng
 
 | what | requests/s | Upshift signed checks as a share of it | server CPU per request |
 |---|---|---|---|
-| nginx, the same JSON answer as a static file, keep-alive | $nginx_rps | $(ratio "$checks_rps" "$nginx_rps") | $(cpu_us nginx) µs |
-| bare Jetty core handler on Upshift's server, the same bytes, no work (the stack of the client API's checks, feeds and reports) | $core_rps | $(ratio "$checks_rps" "$core_rps") | $(cpu_us core) µs |
-| bare Javalin route on Upshift's server, the same bytes, no work (the stack of the admin API, console and downloads) | $hello_rps | $(ratio "$checks_rps" "$hello_rps") | $(cpu_us hello) µs |
+| nginx, the same JSON answer as a static file (GET), keep-alive | $nginx_rps | $(ratio "$checks_rps" "$nginx_rps") | $(cpu_us nginx) µs |
+| bare Jetty core handler on Upshift's server: the checks' own requests, the same answer bytes, no work (the stack of the client API's checks, feeds and reports) | $core_rps | $(ratio "$checks_rps" "$core_rps") | $(cpu_us core) µs |
+| bare Javalin route on Upshift's server: the same requests and answer, no work (the stack of the admin API, console and downloads) | $hello_rps | $(ratio "$checks_rps" "$hello_rps") | $(cpu_us hello) µs |
 | **Upshift, signed \`POST /v1/<kind>/upgrade\`** (signature, durable nonce, catalog, rollout decision, check events) | **$checks_rps** | | $(cpu_us checks) µs |
 | Upshift, Tauri and electron feeds (\`X-AccessKey\`, no signature) | $(rps feeds) | | $(cpu_us feeds) µs |
 | Upshift, signed \`POST /v1/app/report\` to SQLite (acknowledged once in the report journal, decision 0025) | $(rps reports) | | $(cpu_us reports) µs |
