@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.LongFunction;
+import java.util.function.Supplier;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpURI;
 import org.eclipse.jetty.io.Content;
@@ -64,9 +65,9 @@ public final class ClientRouter extends Handler.Wrapper {
     private final List<Template> templated = new ArrayList<>();
     private final ErrorAnswer errors;
     private final RequestLog log;
-    private final java.util.function.Supplier<String> traceIds;
+    private final Supplier<String> traceIds;
 
-    public ClientRouter(ErrorAnswer errors, RequestLog log, java.util.function.Supplier<String> traceIds) {
+    public ClientRouter(ErrorAnswer errors, RequestLog log, Supplier<String> traceIds) {
         this.errors = errors;
         this.log = log;
         this.traceIds = traceIds;
@@ -155,7 +156,7 @@ public final class ClientRouter extends Handler.Wrapper {
         private final Template route;
         private final String[] params;
         private final String traceId;
-        private final Map<String, String> headers = new HashMap<>(4);
+        private Map<String, String> headers; // most answers set none
         private Fields query;
         private InputStream bodyStream;
         private int status = 200;
@@ -225,6 +226,9 @@ public final class ClientRouter extends Handler.Wrapper {
 
         @Override
         public void header(String name, String value) {
+            if (headers == null) {
+                headers = new HashMap<>(4);
+            }
             headers.put(name, value);
         }
 
@@ -248,7 +252,9 @@ public final class ClientRouter extends Handler.Wrapper {
 
         void write(Response response, Callback callback) {
             response.setStatus(status);
-            headers.forEach((name, value) -> response.getHeaders().put(name, value));
+            if (headers != null) {
+                headers.forEach((name, value) -> response.getHeaders().put(name, value));
+            }
             if (body == null) {
                 response.write(true, null, callback);
                 return;

@@ -123,23 +123,30 @@ public final class HttpServer {
 
     /**
      * The client API's answer to an exception a client route threw: its own envelope for {@link ClientApiException},
-     * 400002-style codes for bodies and queries that could not be read, else 500001 with the details only in the log.
+     * 400005 for a body cut short, 400003 for a malformed query, else 500001 with the details only in the log.
      */
     private static void clientError(ClientExchange exchange, Exception e) {
         if (e instanceof ClientApiException c) {
             ClientCall.respondError(exchange, c.code(), c.getMessage(), c.docs());
         } else if (e instanceof BodyReader.IncompleteBodyException) {
-            LOG.debug("incomplete request body on {} {}", exchange.method(), exchange.rawTarget());
+            LOG.debug("incomplete request body on {} {}", exchange.method(), pathOf(exchange));
             ClientCall.respondError(exchange, UpgradeLinkCode.INVALID_BODY,
                     "The request body ended before its announced length", "");
         } else if (e instanceof ClientRouter.MalformedQueryException) {
             ClientCall.respondError(exchange, UpgradeLinkCode.INVALID_PARAMETER,
                     "The query string is not valid percent-encoded UTF-8", "");
         } else {
-            LOG.error("unhandled error on {} {} trace={}", exchange.method(), exchange.rawTarget(), exchange.traceId(), e);
+            LOG.error("unhandled error on {} {} trace={}", exchange.method(), pathOf(exchange), exchange.traceId(), e);
             ClientCall.respondError(exchange, UpgradeLinkCode.INTERNAL, "Server internal error",
                     "The server log has the details under this traceId.");
         }
+    }
+
+    /** The path without the query, which can hold device keys: logs name the route, not the device. */
+    private static String pathOf(ClientExchange exchange) {
+        String target = exchange.rawTarget();
+        int query = target.indexOf('?');
+        return query < 0 ? target : target.substring(0, query);
     }
 
     /** The path template of the route that answered ({@code /v1/{kind}/...} style), or {@link Metrics#UNMATCHED}. */
