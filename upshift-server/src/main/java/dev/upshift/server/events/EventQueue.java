@@ -337,12 +337,9 @@ public final class EventQueue implements AutoCloseable {
             batchListener.accept(System.nanoTime() - start);
             return false;
         }
-        written.addAndGet(batch.size());
+        countStored(events, inserted);
         for (int i = 0; i < batch.size(); i++) {
             Pending p = batch.get(i);
-            if (inserted[i]) {
-                facts.addDevice(p.event());
-            }
             if (p.stored() != null) {
                 p.stored().complete(inserted[i]);
             }
@@ -383,6 +380,16 @@ public final class EventQueue implements AutoCloseable {
         }
     }
 
+    /** After a batch committed: the reports are counted as written, and the devices of the new ones registered. */
+    private void countStored(List<Event> events, boolean[] inserted) {
+        written.addAndGet(events.size());
+        for (int i = 0; i < inserted.length; i++) {
+            if (inserted[i]) {
+                facts.addDevice(events.get(i));
+            }
+        }
+    }
+
     /**
      * Opens the journal at the database's applied mark and writes the reports acknowledged before the last stop
      * but not yet stored, before any new report is taken.
@@ -396,13 +403,7 @@ public final class EventQueue implements AutoCloseable {
             for (int from = 0; from < unapplied.size(); from += MAX_BATCH) {
                 List<ReportJournal.Journaled> chunk = unapplied.subList(from, Math.min(unapplied.size(), from + MAX_BATCH));
                 List<Event> events = chunk.stream().map(ReportJournal.Journaled::event).toList();
-                boolean[] inserted = store(events, chunk.get(chunk.size() - 1).sequence());
-                for (int i = 0; i < inserted.length; i++) {
-                    if (inserted[i]) {
-                        facts.addDevice(events.get(i));
-                    }
-                }
-                written.addAndGet(events.size());
+                countStored(events, store(events, chunk.get(chunk.size() - 1).sequence()));
             }
         } catch (SQLException | RuntimeException e) {
             opened.close();

@@ -197,13 +197,7 @@ final class ReportJournal implements AutoCloseable {
         }
         closed = true;
         if (current != null) {
-            try {
-                current.force(false);
-                current.close();
-            } catch (IOException e) {
-                LOG.error("closing the report journal file {} failed: {}", currentFile, e.toString());
-            }
-            sealed.addLast(new Sealed(currentFile, currentLastSequence));
+            seal(current, currentFile, currentLastSequence);
             current = null;
         }
     }
@@ -215,13 +209,18 @@ final class ReportJournal implements AutoCloseable {
         Path previousFile = currentFile;
         long previousLast = currentLastSequence;
         startFile();
+        seal(previous, previousFile, previousLast);
+    }
+
+    /** Forces and closes a finished file; it is deleted once every record in it is applied. */
+    private void seal(FileChannel channel, Path file, long lastSequence) {
         try {
-            previous.force(false);
-            previous.close();
+            channel.force(false);
+            channel.close();
         } catch (IOException e) {
-            LOG.error("closing the report journal file {} failed: {}", previousFile, e.toString());
+            LOG.error("closing the report journal file {} failed: {}", file, e.toString());
         }
-        sealed.addLast(new Sealed(previousFile, previousLast));
+        sealed.addLast(new Sealed(file, lastSequence));
     }
 
     private void startFile() throws IOException {

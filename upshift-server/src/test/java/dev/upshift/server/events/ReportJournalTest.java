@@ -64,9 +64,7 @@ class ReportJournalTest {
     @Test
     void aTornTailIsIgnoredAndNothingIsWrittenAfterIt() throws IOException {
         try (ReportJournal journal = ReportJournal.open(dir, 0)) {
-            for (int i = 1; i <= 3; i++) {
-                journal.append(ReportJournal.encode(report(i)));
-            }
+            appendReports(journal, 3);
         }
         Path file = files().get(0);
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
@@ -88,9 +86,7 @@ class ReportJournalTest {
     @Test
     void aCorruptRecordEndsTheFileThere() throws IOException {
         try (ReportJournal journal = ReportJournal.open(dir, 0)) {
-            for (int i = 1; i <= 3; i++) {
-                journal.append(ReportJournal.encode(report(i)));
-            }
+            appendReports(journal, 3);
         }
         Path file = files().get(0);
         byte[] bytes = Files.readAllBytes(file);
@@ -105,9 +101,7 @@ class ReportJournalTest {
     @Test
     void fullFilesRotateAndAreDeletedOnceApplied() throws IOException {
         try (ReportJournal journal = ReportJournal.open(dir, 0, 1024)) {
-            for (int i = 1; i <= 60; i++) {
-                journal.append(ReportJournal.encode(report(i)));
-            }
+            appendReports(journal, 60);
             int before = journal.files();
             assertThat(before).isGreaterThan(4);
             assertThat(files()).hasSize(before);
@@ -140,4 +134,12 @@ class ReportJournalTest {
         assertThatThrownBy(() -> journal.append(ReportJournal.encode(report(1))))
                 .isInstanceOf(IOException.class).hasMessageContaining("closed");
     }
+
+    /** Appends reports 1 to {@code count}. */
+    private static void appendReports(ReportJournal journal, int count) throws IOException {
+        for (int i = 1; i <= count; i++) {
+            journal.append(ReportJournal.encode(report(i)));
+        }
+    }
+
 }
