@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.function.LongFunction;
 import java.util.function.Supplier;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpHeaderValue;
 import org.eclipse.jetty.http.HttpURI;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
@@ -252,6 +253,12 @@ public final class ClientRouter extends Handler.Wrapper {
 
         void write(Response response, Callback callback) {
             response.setStatus(status);
+            // An answer given before the whole body was read (a 413 for a body too large to drain) ends the connection
+            // once written, since Jetty cannot find the next request behind the unread bytes: say so, or a client
+            // that pools connections sends its next request on a closed one.
+            if (!request.consumeAvailable()) {
+                response.getHeaders().put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
+            }
             if (headers != null) {
                 headers.forEach((name, value) -> response.getHeaders().put(name, value));
             }

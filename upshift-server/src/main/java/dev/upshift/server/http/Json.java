@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.http.Context;
+import org.eclipse.jetty.ee10.servlet.ServletContextRequest;
 import java.io.IOException;
 
 /** The one JSON mapper of the server, and helpers to write JSON responses with an exact field order. */
@@ -53,6 +54,22 @@ public final class Json {
         respondRendered(ctx, status, bytes(value));
     }
 
+    /**
+     * An answer given before the request's body arrived (a refusal that never reads it) ends the connection once
+     * written, since Jetty cannot find the next request behind the unread bytes: say so, or a client that pools
+     * connections (the JDK's HttpClient sends headers and body apart) sends its next request on a closed one and
+     * gets no answer at all. The bytes that did arrive are consumed, so a complete body keeps the connection.
+     */
+    private static void closeIfBodyUnread(Context ctx) {
+        if (ctx.req().getContentLengthLong() == 0) {
+            return;
+        }
+        ServletContextRequest request = ServletContextRequest.getServletContextRequest(ctx.req());
+        if (request != null && !request.consumeAvailable()) {
+            ctx.header("Connection", "close");
+        }
+    }
+
     /** Writes a JSON answer rendered by the caller. */
     public static void respondRendered(Context ctx, int status, byte[] body) {
         ctx.attribute(RENDERED, Boolean.TRUE);
@@ -61,6 +78,7 @@ public final class Json {
         // through its compression wrapper, whose first-write checks were a tenth of an update check's CPU in the
         // profile. Answers here are small JSON, which Upshift does not compress anyway.
         ctx.res().setContentLength(body.length);
+        closeIfBodyUnread(ctx);
         try {
             ctx.res().getOutputStream().write(body);
         } catch (java.io.IOException e) {

@@ -52,7 +52,11 @@ class ClientRouterTest {
             r.get("/v1/broken", ex -> {
                 throw new IllegalStateException("secret detail from the database");
             });
-        }, routes -> routes.get("/v1/javalin", ctx -> ctx.result("from javalin")));
+        }, routes -> {
+            routes.get("/v1/javalin", ctx -> ctx.result("from javalin"));
+            // refuses without reading the body, as the admin API does for a missing token
+            routes.post("/api/refuse", ctx -> Json.respond(ctx, 401, Map.of("code", "unauthorized")));
+        });
         server.start();
     }
 
@@ -90,6 +94,7 @@ class ClientRouterTest {
         // the signature covers the target as sent, percent-encoding included
         assertThat(LAST_TARGET.get()).isEqualTo("/v1/echo?q=a%20b&q=second&x=%2F");
         assertThat(METRICS.scrape()).contains("method=\"POST\",route=\"/v1/echo\",status=\"200\"");
+        assertThat(r.headers().firstValue("Connection")).as("the connection stays open").isEmpty();
     }
 
     @Test
@@ -149,6 +154,44 @@ class ClientRouterTest {
             assertThat(both).startsWith("HTTP/1.1 413").contains("\"code\":413001")
                     .contains("Request body is larger than 16 bytes");
             assertThat(both.substring(both.indexOf("413001"))).contains("HTTP/1.1 200").contains("\"body\":\"ok\"");
+        }
+    }
+
+    @Test
+    void aBodyTooLargeToDrainIsRefusedWithConnectionClose() throws Exception {
+        try (Socket s = new Socket("127.0.0.1", server.port())) {
+            s.setSoTimeout(5000);
+            long length = BodyReader.DRAIN_LIMIT + 1;
+            s.getOutputStream().write(("POST /v1/echo HTTP/1.1\r\nHost: x\r\nContent-Length: " + length + "\r\n\r\n")
+                    .getBytes(StandardCharsets.ISO_8859_1));
+            s.getOutputStream().flush();
+            String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+            assertThat(answer).startsWith("HTTP/1.1 413").contains("\"code\":413001");
+            assertThat(answer.substring(0, answer.indexOf("\r\n\r\n")).toLowerCase(java.util.Locale.ROOT))
+                    .contains("connection: close");
+        }
+    }
+
+    @Test
+    void aJavalinAnswerBeforeTheBodyArrivedSaysItClosesTheConnection() throws Exception {
+        try (Socket s = new Socket("127.0.0.1", server.port())) {
+            s.setSoTimeout(5000);
+            s.getOutputStream().write("POST /api/refuse HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n"
+                    .getBytes(StandardCharsets.ISO_8859_1));
+            s.getOutputStream().flush();
+            String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+            assertThat(answer).startsWith("HTTP/1.1 401");
+            assertThat(answer.substring(0, answer.indexOf("\r\n\r\n")).toLowerCase(java.util.Locale.ROOT))
+                    .contains("connection: close");
+        }
+        // with the whole body sent, the same refusal keeps the connection for the next request
+        try (Socket s = new Socket("127.0.0.1", server.port())) {
+            s.setSoTimeout(5000);
+            s.getOutputStream().write(("POST /api/refuse HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n0123456789"
+                    + "GET /v1/javalin HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            s.getOutputStream().flush();
+            String both = new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+            assertThat(both).startsWith("HTTP/1.1 401").contains("from javalin");
         }
     }
 
