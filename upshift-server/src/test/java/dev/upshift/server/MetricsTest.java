@@ -53,9 +53,12 @@ class MetricsTest {
         return r;
     }
 
-    /** Scrapes until {@code done} holds (a request is counted just after its answer is sent), at most 5 s. */
+    /**
+     * Scrapes until {@code done} holds, at most 30 s: a request is counted just after its answer is sent, and the nonce
+     * journal is forced about once a second, but a slow disk under a parallel build has held a force for seconds.
+     */
     private PrometheusText scrapeUntil(Predicate<PrometheusText> done) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + 5_000;
+        long deadline = System.currentTimeMillis() + 30_000;
         while (true) {
             HttpResponse<String> r = get("/metrics", null);
             assertThat(r.statusCode()).isEqualTo(200);
@@ -207,7 +210,7 @@ class MetricsTest {
             server.server().nonces().close(); // and with SQLite the nonce journal, which lives outside the database
         }
 
-        long deadline = System.currentTimeMillis() + 5_000;
+        long deadline = System.currentTimeMillis() + 30_000;
         HttpResponse<String> down = get("/health/ready", null);
         while (down.statusCode() == 200 && System.currentTimeMillis() < deadline) {
             Thread.sleep(100);
