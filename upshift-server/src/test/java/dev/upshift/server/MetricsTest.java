@@ -163,8 +163,10 @@ class MetricsTest {
         HttpResponse<String> d = get("/v1/win/download?winKey=" + app + "&versionCode=2&arch=x64", null);
         assertThat(d.statusCode()).as(d.body()).isEqualTo(200);
 
+        // A batch's time is recorded just before its size: wait for both.
         PrometheusText t = scrapeUntil(p -> p.value("upshift_batch_write_seconds_count",
-                Map.of("writer", "download_counts")).orElse(0) >= 1);
+                Map.of("writer", "download_counts")).orElse(0) >= 1
+                && p.value("upshift_batch_size_sum", Map.of("writer", "download_counts")).isPresent());
         assertThat(value(t, "upshift_batch_write_seconds_count", Map.of("writer", "download_counts"))).isEqualTo(1);
         assertThat(value(t, "upshift_batch_size_sum", Map.of("writer", "download_counts"))).isEqualTo(1);
         assertThat(value(t, "upshift_http_requests_seconds_count",

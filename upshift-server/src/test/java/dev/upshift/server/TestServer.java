@@ -167,6 +167,37 @@ final class TestServer implements AutoCloseable {
                 .header("X-Signature", signature);
     }
 
+    /** A status and body read off a raw connection. */
+    record RawAnswer(int status, String body) {
+    }
+
+    /**
+     * Sends a signed POST as SDKs on small devices do, headers and body in one write (the JDK client sends them
+     * apart), so the server finds the whole body with the headers; {@code nonce} is sent as given.
+     */
+    RawAnswer signedPostInOneWrite(Key key, String path, String body, String nonce) {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        String timestamp = timestamp(0);
+        String head = "POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                + "Content-Length: " + bytes.length + "\r\nX-Timestamp: " + timestamp + "\r\nX-Nonce: " + nonce
+                + "\r\nX-AccessKey: " + key.accessKey() + "\r\nX-Signature: "
+                + LegacySignatureV1.sign(bytes, nonce, key.secretKey(), timestamp, path)
+                + "\r\nConnection: close\r\n\r\n";
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", server.port())) {
+            s.setSoTimeout(10_000);
+            java.io.ByteArrayOutputStream request = new java.io.ByteArrayOutputStream();
+            request.write(head.getBytes(StandardCharsets.ISO_8859_1));
+            request.write(bytes);
+            s.getOutputStream().write(request.toByteArray());
+            s.getOutputStream().flush();
+            String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            return new RawAnswer(Integer.parseInt(answer.substring(9, 12)),
+                    answer.substring(answer.indexOf("\r\n\r\n") + 4));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     static HttpResponse<String> send(HttpRequest request) {
         try {
             return HTTP.send(request, HttpResponse.BodyHandlers.ofString());

@@ -445,6 +445,44 @@ class UpgradeEndpointTest {
     }
 
     @Test
+    void aGrayAdmissionOnTheSelectorThreadRunsAgainOnAPoolThreadAndKeepsItsNonce() {
+        String app = app("apk");
+        long v2 = version(app, "apk", 2);
+        long id = strategy(app, map("versionId", v2, "grayRules",
+                List.of(map("begin", at(-3600), "end", at(3600), "limit", 1)))).get("id").asLong();
+        long rerunsBefore = reruns();
+        String body = TestServer.json(map("apkKey", app, "versionCode", 1, "devKey", "dev-one-write"));
+        String nonce = TestServer.nonce();
+        TestServer.RawAnswer first = server.signedPostInOneWrite(key, "/v1/apk/upgrade", body, nonce);
+        assertThat(first.status()).as(first.body()).isEqualTo(200);
+        assertThat(TestServer.parse(first.body()).get("code").asInt()).as(first.body()).isEqualTo(200);
+        // With SQLite the admission's insert would have waited on the selector thread: the check ran again on a pool
+        // thread, with the nonce its first run reserved (not refused as a replay of itself). With PostgreSQL signed
+        // checks run on pool threads from the start, since the nonce store waits for its commit.
+        long rerun = database == TestDatabase.SQLITE ? 1 : 0;
+        assertThat(reruns()).isEqualTo(rerunsBefore + rerun);
+        JsonNode s = server.adminOk("GET", "/api/admin/v1/apps/" + app + "/strategies/" + id, null, 200);
+        assertThat(s.get("grayRules").get(0).get("admitted").asLong()).isEqualTo(1);
+        // The nonce was reserved once: sending the same request again is a replay.
+        TestServer.RawAnswer replay = server.signedPostInOneWrite(key, "/v1/apk/upgrade", body, nonce);
+        assertThat(replay.status()).isEqualTo(401);
+        assertThat(TestServer.parse(replay.body()).get("code").asInt()).isEqualTo(401001);
+        // An admitted device's next check does not wait, and a device over the limit is refused without waiting.
+        TestServer.RawAnswer again = server.signedPostInOneWrite(key, "/v1/apk/upgrade", body, TestServer.nonce());
+        assertThat(TestServer.parse(again.body()).get("code").asInt()).isEqualTo(200);
+        String other = TestServer.json(map("apkKey", app, "versionCode", 1, "devKey", "dev-over-limit"));
+        TestServer.RawAnswer refused = server.signedPostInOneWrite(key, "/v1/apk/upgrade", other, TestServer.nonce());
+        assertThat(TestServer.parse(refused.body()).get("code").asInt()).isZero();
+        assertThat(reruns()).isEqualTo(rerunsBefore + rerun);
+    }
+
+    private long reruns() {
+        return Math.round(PrometheusText.parse(TestServer.send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create(server.base() + "/metrics")).build()).body())
+                .value("upshift_http_selector_reruns_total", Map.of()).orElseThrow());
+    }
+
+    @Test
     void grayWindowsGateBeforeBetweenAndAfterThem() {
         // Before the first window nobody passes; after the last one everybody does; a disabled rule does not count.
         String future = app("url");

@@ -9,6 +9,8 @@ import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.Callback;
 
 /**
@@ -16,7 +18,7 @@ import org.eclipse.jetty.util.Callback;
  * rollout work, on Upshift's own HTTP stack. Two of them, because Upshift uses two layers:
  * <ul>
  *   <li>{@code core}: a Jetty core handler in front of Javalin's server, the way {@code ClientRouter} answers the
- *       client API's checks, feeds and reports;
+ *       client API's checks and feeds: on the selector thread that read the request, a selector per core;
  *   <li>{@code javalin}: a Javalin route, the way the admin API, console and downloads are answered.
  * </ul>
  * The ratio of Upshift's signed check throughput to the first is what Upshift's own work costs.
@@ -37,14 +39,41 @@ public final class BareHello {
         Javalin.create(cfg -> {
             cfg.startup.showJavalinBanner = false;
             if (core) {
+                // As Upshift's HttpServer: a selector per core, and the handler runs on the selector thread.
+                cfg.jetty.addConnector((server, http) -> {
+                    ServerConnector c = new ServerConnector(server, -1, Runtime.getRuntime().availableProcessors(),
+                            new HttpConnectionFactory(http));
+                    c.setHost("127.0.0.1");
+                    c.setPort(Integer.parseInt(args[1]));
+                    return c;
+                });
                 cfg.jetty.modifyServer(server -> server.setHandler(new Handler.Wrapper() {
                     @Override
-                    public boolean handle(Request request, Response response, Callback callback) throws Exception {
-                        Content.Source.consumeAll(request);
+                    public InvocationType getInvocationType() {
+                        return InvocationType.NON_BLOCKING;
+                    }
+
+                    @Override
+                    public boolean handle(Request request, Response response, Callback callback) {
+                        if (request.consumeAvailable()) {
+                            answer(response, callback);
+                        } else { // the body is still on its way: wait for it on a pool thread, as ClientRouter does
+                            getServer().getThreadPool().execute(() -> {
+                                try {
+                                    Content.Source.consumeAll(request);
+                                    answer(response, callback);
+                                } catch (Exception e) {
+                                    callback.failed(e);
+                                }
+                            });
+                        }
+                        return true;
+                    }
+
+                    private void answer(Response response, Callback callback) {
                         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
                         response.getHeaders().put(HttpHeader.CONTENT_LENGTH, answer.length);
                         response.write(true, ByteBuffer.wrap(answer), callback);
-                        return true;
                     }
                 }));
             }

@@ -23,6 +23,14 @@ public final class InMemoryRolloutCounters implements RolloutCounters {
      */
     public interface AdmissionListener {
         void admitted(long ruleId, String deviceKey, Instant expiresAt);
+
+        /**
+         * Called before a new admission takes the rule's lock, which is held while {@link #admitted} runs. A
+         * listener that waits (a database insert) can throw here to refuse waiting on this thread, before anything
+         * changed: the caller may try again on a thread that can wait.
+         */
+        default void beforeAdmission() {
+        }
     }
 
     private static final class Rule {
@@ -58,6 +66,7 @@ public final class InMemoryRolloutCounters implements RolloutCounters {
         if (rule.devices.size() >= limit) {
             return false; // full: refused devices never wait for the lock (admissions only grow)
         }
+        listener.beforeAdmission();
         synchronized (rule) {
             if (rule.devices.contains(deviceKey)) {
                 return true;

@@ -3,6 +3,7 @@ package dev.upshift.server.auth;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.upshift.server.db.Database;
+import dev.upshift.server.http.RequestThreads;
 import dev.upshift.server.metrics.Metrics;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -74,7 +75,13 @@ public final class DurableNonceStore implements NonceStore {
     }
 
     @Override
+    public boolean reserveWaits() {
+        return true;
+    }
+
+    @Override
     public boolean reserve(String accessKey, String nonce) {
+        RequestThreads.beforeBlocking(); // before anything is reserved: the request runs again on a pool thread
         String memoryKey = accessKey + '\n' + nonce;
         if (recent.asMap().putIfAbsent(memoryKey, Boolean.TRUE) != null) {
             return false;

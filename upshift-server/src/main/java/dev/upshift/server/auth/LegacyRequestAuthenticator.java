@@ -77,6 +77,11 @@ public final class LegacyRequestAuthenticator {
         this.onFailure = onFailure;
     }
 
+    /** Whether authenticating waits for the nonce store's storage ({@link NonceStore#reserveWaits}). */
+    public boolean waitsForNonceStore() {
+        return nonces.reserveWaits();
+    }
+
     /**
      * @param rawTarget the request target exactly as received: raw path plus {@code ?query} if any
      * @param body      the raw body bytes (empty for none)

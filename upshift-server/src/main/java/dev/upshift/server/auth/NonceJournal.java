@@ -176,6 +176,12 @@ public final class NonceJournal implements NonceStore {
         return channel;
     }
 
+    /** A reservation is a record written to a mapped file; a background thread forces it to disk. */
+    @Override
+    public boolean reserveWaits() {
+        return false;
+    }
+
     @Override
     public boolean reserve(String accessKey, String nonce) {
         long expiresAt = clock.millis() + RETENTION_MILLIS;

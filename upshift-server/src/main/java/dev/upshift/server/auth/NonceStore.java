@@ -18,6 +18,12 @@ public interface NonceStore extends AutoCloseable {
      */
     boolean reserve(String accessKey, String nonce);
 
+    /**
+     * Whether {@link #reserve} waits for storage (a database commit). Update checks then run on pool threads, never
+     * on the selector thread that read them ({@link dev.upshift.server.http.ClientRouter.Threading}).
+     */
+    boolean reserveWaits();
+
     @Override
     void close();
 

@@ -25,6 +25,15 @@ public interface ClientExchange {
     /** The body, read within {@code max} bytes; {@code tooLarge} makes the error for a larger one. */
     byte[] body(long max, LongFunction<RuntimeException> tooLarge);
 
+    /**
+     * A value the endpoint kept with {@link #retain} in an earlier run of this request: a request that was about to
+     * wait on a selector thread runs again on a pool thread ({@link RequestThreads}), and what it already did that
+     * must not happen twice (a nonce reserved) is kept here. Null in the first run.
+     */
+    Object retained();
+
+    void retain(Object value);
+
     /** This request's trace id, echoed as {@code X-Trace-Id} and in every envelope. */
     String traceId();
 

@@ -15,6 +15,8 @@ import io.javalin.router.Endpoint;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Consumer;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.ServerConnector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,6 +54,8 @@ public final class HttpServer {
             metrics.recordRequest(method, route, status, nanos);
         }, RandomKeys::traceId);
         clientRoutes.accept(router);
+        metrics.counter("upshift.http.selector.reruns", "Client requests that were about to wait on a selector thread "
+                + "(a new gray admission, a nonce commit) and ran again on a pool thread", router::reruns);
         this.app = Javalin.create(cfg -> {
             cfg.startup.showJavalinBanner = false;
             cfg.startup.showOldJavalinVersionWarning = false;
@@ -61,6 +65,15 @@ public final class HttpServer {
                 server.setErrorHandler(new JsonErrorHandler());
                 // Javalin puts its servlet context inside the innermost wrapper it finds: behind the router.
                 server.setHandler(router);
+            });
+            // A selector per core: the client router answers most checks on the selector thread that read them, so the
+            // selectors are where the work is (Jetty's default is one selector on two cores).
+            cfg.jetty.addConnector((server, httpConfig) -> {
+                ServerConnector connector = new ServerConnector(server, -1,
+                        Math.max(1, Runtime.getRuntime().availableProcessors()), new HttpConnectionFactory(httpConfig));
+                connector.setHost(host);
+                connector.setPort(port);
+                return connector;
             });
             cfg.jetty.modifyHttpConfiguration(hc -> {
                 hc.setSendServerVersion(false);
@@ -185,7 +198,7 @@ public final class HttpServer {
     }
 
     public void start() {
-        app.start(host, port);
+        app.start(); // on the connector above, which has the host and port
     }
 
     /** The port actually bound (differs from the configured one when that was 0). */

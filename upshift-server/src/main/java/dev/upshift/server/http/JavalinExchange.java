@@ -7,6 +7,7 @@ import java.util.function.LongFunction;
 public final class JavalinExchange implements ClientExchange {
     /** The request attribute that holds the trace id of a request Javalin handles. */
     public static final String TRACE_ID = "upshift.traceId";
+    private static final String RETAINED = "upshift.retained";
 
     private final Context ctx;
 
@@ -43,6 +44,16 @@ public final class JavalinExchange implements ClientExchange {
     @Override
     public byte[] body(long max, LongFunction<RuntimeException> tooLarge) {
         return BodyReader.read(ctx, max, tooLarge);
+    }
+
+    @Override
+    public Object retained() {
+        return ctx.attribute(RETAINED);
+    }
+
+    @Override
+    public void retain(Object value) {
+        ctx.attribute(RETAINED, value);
     }
 
     @Override

@@ -2,8 +2,10 @@ package dev.upshift.server.rollout;
 
 import dev.upshift.core.rollout.InMemoryRolloutCounters;
 import dev.upshift.server.db.Database;
+import dev.upshift.server.http.RequestThreads;
 import dev.upshift.server.metrics.Metrics;
 import java.time.Clock;
+import java.time.Instant;
 
 /**
  * The in-process counters of this node, with gray admissions made durable: a new admission is inserted into
@@ -19,17 +21,27 @@ public final class DurableRolloutCounters {
 
     /** @param metrics records how long each admission insert takes ({@link Metrics#counterStoreLatency}) */
     public static InMemoryRolloutCounters open(Database db, Clock clock, Metrics metrics) {
-        InMemoryRolloutCounters counters = new InMemoryRolloutCounters((ruleId, deviceKey, expiresAt) -> {
-            long started = System.nanoTime();
-            boolean ok = false;
-            try {
-                db.jdbi().useHandle(h -> h.createUpdate("INSERT INTO gray_admissions (rule_id, device_key, admitted_at, "
-                                + "expires_at) VALUES (:r, :d, :now, :exp) ON CONFLICT (rule_id, device_key) DO NOTHING")
-                        .bind("r", ruleId).bind("d", deviceKey).bind("now", clock.millis())
-                        .bind("exp", expiresAt.toEpochMilli()).execute());
-                ok = true;
-            } finally {
-                metrics.counterStoreLatency(System.nanoTime() - started, ok);
+        InMemoryRolloutCounters counters = new InMemoryRolloutCounters(new InMemoryRolloutCounters.AdmissionListener() {
+            @Override
+            public void admitted(long ruleId, String deviceKey, Instant expiresAt) {
+                long started = System.nanoTime();
+                boolean ok = false;
+                try {
+                    db.jdbi().useHandle(h -> h.createUpdate("INSERT INTO gray_admissions (rule_id, device_key, "
+                                    + "admitted_at, expires_at) VALUES (:r, :d, :now, :exp) "
+                                    + "ON CONFLICT (rule_id, device_key) DO NOTHING")
+                            .bind("r", ruleId).bind("d", deviceKey).bind("now", clock.millis())
+                            .bind("exp", expiresAt.toEpochMilli()).execute());
+                    ok = true;
+                } finally {
+                    metrics.counterStoreLatency(System.nanoTime() - started, ok);
+                }
+            }
+
+            /** The insert (and the rule's lock held around it) must not stall a selector thread's connections. */
+            @Override
+            public void beforeAdmission() {
+                RequestThreads.beforeBlocking();
             }
         });
         db.jdbi().useHandle(h -> {

@@ -15,6 +15,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -28,13 +29,14 @@ class ClientRouterTest {
     private static final byte[] OK = "{\"ok\":true}".getBytes(StandardCharsets.UTF_8);
     private static final Metrics METRICS = new Metrics();
     private static final AtomicReference<String> LAST_TARGET = new AtomicReference<>();
+    private static final AtomicInteger RUNS = new AtomicInteger();
     private static HttpServer server;
     private static final HttpClient CLIENT = HttpClient.newHttpClient();
 
     @BeforeAll
     static void start() {
         server = new HttpServer("127.0.0.1", 0, METRICS, r -> {
-            r.post("/v1/echo", ex -> {
+            r.post("/v1/echo", ClientRouter.Threading.SELECTOR, ex -> {
                 LAST_TARGET.set(ex.rawTarget());
                 byte[] body = ex.body(16, n -> new ClientApiException(UpgradeLinkCode.PAYLOAD_TOO_LARGE,
                         "Request body is larger than " + n + " bytes"));
@@ -42,15 +44,25 @@ class ClientRouterTest {
                         "q", String.valueOf(ex.queryParam("q")), "h", String.valueOf(ex.header("x-probe")),
                         "trace", ex.traceId())));
             });
-            r.get("/v1/feed/{file}", ex -> ex.respondJson(200, Json.bytes(Map.of("file", ex.pathParam("file")))));
-            r.get("/v1/nothing", ex -> ex.status(204));
-            r.get("/v1/refused", ex -> {
+            r.get("/v1/feed/{file}", ClientRouter.Threading.SELECTOR, ex -> ex.respondJson(200, Json.bytes(Map.of("file", ex.pathParam("file")))));
+            r.get("/v1/nothing", ClientRouter.Threading.SELECTOR, ex -> ex.status(204));
+            r.get("/v1/refused", ClientRouter.Threading.SELECTOR, ex -> {
                 ex.header("Retry-After", "7");
                 ex.respondJson(200, OK);
                 throw new ClientApiException(UpgradeLinkCode.UNAVAILABLE, "Try again later");
             });
-            r.get("/v1/broken", ex -> {
+            r.get("/v1/broken", ClientRouter.Threading.POOL, ex -> {
                 throw new IllegalStateException("secret detail from the database");
+            });
+            r.post("/v1/where", ClientRouter.Threading.SELECTOR, ClientRouterTest::where);
+            r.post("/v1/pool", ClientRouter.Threading.POOL, ClientRouterTest::where);
+            r.post("/v1/waits", ClientRouter.Threading.SELECTOR, ex -> {
+                int run = ex.retained() == null ? 1 : (Integer) ex.retained() + 1;
+                ex.retain(run);
+                ex.header("X-Run-" + run, "set");
+                RUNS.incrementAndGet();
+                RequestThreads.beforeBlocking();
+                where(ex);
             });
         }, routes -> {
             routes.get("/v1/javalin", ctx -> ctx.result("from javalin"));
@@ -64,6 +76,13 @@ class ClientRouterTest {
     static void stop() {
         server.stop();
         METRICS.close();
+    }
+
+    /** Answers on which kind of thread it ran, with the body it read (up to 1 MiB). */
+    private static void where(ClientExchange ex) {
+        byte[] body = ex.body(1 << 20, n -> new ClientApiException(UpgradeLinkCode.PAYLOAD_TOO_LARGE, "too large"));
+        ex.respondJson(200, Json.bytes(Map.of("selector", RequestThreads.onSelector(),
+                "length", body.length, "body", new String(body, StandardCharsets.ISO_8859_1))));
     }
 
     private static HttpResponse<String> send(HttpRequest.Builder request) throws Exception {
@@ -220,5 +239,96 @@ class ClientRouterTest {
             assertThat(answer).startsWith("HTTP/1.1 400").contains("application/json").contains("\"code\":400003")
                     .contains("not valid percent-encoded UTF-8");
         }
+    }
+
+    /** Sends {@code parts} on one connection, pausing between them, and returns the whole answer. */
+    private static String sendInParts(String... parts) throws Exception {
+        try (Socket s = new Socket("127.0.0.1", server.port())) {
+            s.setSoTimeout(10_000);
+            s.setTcpNoDelay(true);
+            OutputStream out = s.getOutputStream();
+            for (int i = 0; i < parts.length; i++) {
+                if (i > 0) {
+                    Thread.sleep(300); // the server has read and parsed what came before
+                }
+                out.write(parts[i].getBytes(StandardCharsets.ISO_8859_1));
+                out.flush();
+            }
+            return new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+        }
+    }
+
+    private static JsonNode answerBody(String answer) throws Exception {
+        assertThat(answer).startsWith("HTTP/1.1 200");
+        return Json.MAPPER.readTree(answer.substring(answer.indexOf("\r\n\r\n") + 4));
+    }
+
+    @Test
+    void aBodyThatCameWithItsHeadersIsAnsweredOnTheSelectorThread() throws Exception {
+        JsonNode body = answerBody(sendInParts(
+                "POST /v1/where HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello"));
+        assertThat(body.get("selector").asBoolean()).isTrue();
+        assertThat(body.get("body").asText()).isEqualTo("hello");
+        // and through a pooling client, request after request
+        for (int i = 0; i < 20; i++) {
+            JsonNode r = json(send(at("/v1/where").POST(HttpRequest.BodyPublishers.ofString("n" + i))));
+            assertThat(r.get("body").asText()).isEqualTo("n" + i);
+        }
+    }
+
+    @Test
+    void aBodyStillOnItsWayIsReadWholeOnAPoolThread() throws Exception {
+        JsonNode later = answerBody(sendInParts(
+                "POST /v1/where HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\nConnection: close\r\n\r\n",
+                "hello world"));
+        assertThat(later.get("selector").asBoolean()).isFalse();
+        assertThat(later.get("body").asText()).isEqualTo("hello world");
+        // what arrived with the headers is kept, and the rest is read after it
+        JsonNode split = answerBody(sendInParts(
+                "POST /v1/where HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\nConnection: close\r\n\r\nhello",
+                " wor", "ld"));
+        assertThat(split.get("selector").asBoolean()).isFalse();
+        assertThat(split.get("body").asText()).isEqualTo("hello world");
+        // a chunked body too
+        JsonNode chunked = answerBody(sendInParts(
+                "POST /v1/where HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+                        + "5\r\nhello\r\n", "6\r\n world\r\n0\r\n\r\n"));
+        assertThat(chunked.get("body").asText()).isEqualTo("hello world");
+    }
+
+    @Test
+    void aBodyLargerThanTheSelectorsShareIsReadOnAPoolThread() throws Exception {
+        String big = "y".repeat(ClientRouter.SELECTOR_BODY_MAX + 1);
+        JsonNode r = json(send(at("/v1/where").POST(HttpRequest.BodyPublishers.ofString(big))));
+        assertThat(r.get("selector").asBoolean()).isFalse();
+        assertThat(r.get("length").asInt()).isEqualTo(big.length());
+        // a chunked body that grows past it while it is read on the selector thread
+        String chunked = Integer.toHexString(big.length()) + "\r\n" + big + "\r\n0\r\n\r\n";
+        JsonNode c = answerBody(sendInParts("POST /v1/where HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+                + "Connection: close\r\n\r\n" + chunked));
+        assertThat(c.get("length").asInt()).isEqualTo(big.length());
+    }
+
+    @Test
+    void aPoolRouteNeverRunsOnTheSelectorThread() throws Exception {
+        JsonNode r = answerBody(sendInParts(
+                "POST /v1/pool HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"));
+        assertThat(r.get("selector").asBoolean()).isFalse();
+        assertThat(r.get("body").asText()).isEqualTo("ok");
+    }
+
+    @Test
+    void aRouteAboutToWaitRunsAgainOnAPoolThreadWithWhatItKept() throws Exception {
+        RUNS.set(0);
+        HttpResponse<String> r = send(at("/v1/waits").POST(HttpRequest.BodyPublishers.ofString("once")));
+        assertThat(r.statusCode()).isEqualTo(200);
+        JsonNode body = json(r);
+        assertThat(body.get("selector").asBoolean()).isFalse();
+        assertThat(body.get("body").asText()).isEqualTo("once"); // the body read on the selector is read again
+        assertThat(RUNS.get()).isEqualTo(2);
+        // the second run saw what the first kept; the first run's headers are gone with its answer
+        assertThat(r.headers().firstValue("X-Run-2")).contains("set");
+        assertThat(r.headers().firstValue("X-Run-1")).isEmpty();
+        assertThat(r.headers().allValues("X-Trace-Id")).hasSize(1);
     }
 }

@@ -7,6 +7,7 @@ import dev.upshift.server.catalog.AccessKey;
 import dev.upshift.server.catalog.App;
 import dev.upshift.server.catalog.CatalogSnapshot;
 import dev.upshift.server.http.ClientExchange;
+import dev.upshift.server.http.ClientRouter;
 import dev.upshift.server.http.Json;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -31,9 +32,26 @@ public final class ClientCall {
     record Signed(CatalogSnapshot catalog, AccessKey key, ClientRequest body) {
     }
 
+    /**
+     * Where signed routes run: on the selector thread unless the nonce store waits for a commit (PostgreSQL), which
+     * would stall every connection that thread serves.
+     */
+    ClientRouter.Threading threading() {
+        return authenticator.waitsForNonceStore() ? ClientRouter.Threading.POOL : ClientRouter.Threading.SELECTOR;
+    }
+
+    /**
+     * Reads and authenticates the request (its nonce reserved), once: a request that runs again on a pool thread
+     * ({@link dev.upshift.server.http.RequestThreads}) gets the call of its first run, instead of a replay error.
+     */
     Signed authenticate(ClientExchange exchange, CatalogSnapshot catalog) {
+        if (exchange.retained() instanceof Signed earlier) {
+            return earlier;
+        }
         byte[] body = body(exchange);
-        return new Signed(catalog, authenticate(exchange, catalog, body), ClientRequest.parse(body));
+        Signed call = new Signed(catalog, authenticate(exchange, catalog, body), ClientRequest.parse(body));
+        exchange.retain(call);
+        return call;
     }
 
     /** The raw body, within the client API's body limit (413001 beyond it). */

@@ -68,8 +68,8 @@ public final class ElectronFeedEndpoint {
 
     /** The feed, on the client router: electron apps ask it at every start and on a timer. */
     public void register(ClientRouter r) {
-        r.get("/v1/electron/upgrade", exchange -> handle(exchange, null));
-        r.get("/v1/electron/upgrade/{file}", exchange -> {
+        r.get("/v1/electron/upgrade", ClientRouter.Threading.SELECTOR, exchange -> handle(exchange, null));
+        r.get("/v1/electron/upgrade/{file}", ClientRouter.Threading.SELECTOR, exchange -> {
             Matcher m = CHANNEL_FILE.matcher(exchange.pathParam("file"));
             if (!m.matches()) {
                 throw new ClientApiException(UpgradeLinkCode.REQUEST_NOT_FOUND,

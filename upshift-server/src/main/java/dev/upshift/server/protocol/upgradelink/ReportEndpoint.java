@@ -55,7 +55,8 @@ public final class ReportEndpoint {
     }
 
     public void register(ClientRouter r) {
-        r.post("/v1/app/report", this::handle);
+        // A report waits until it is stored (the report journal with SQLite, a commit with PostgreSQL).
+        r.post("/v1/app/report", ClientRouter.Threading.POOL, this::handle);
     }
 
     private void handle(ClientExchange exchange) {

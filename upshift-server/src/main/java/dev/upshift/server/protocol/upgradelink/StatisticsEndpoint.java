@@ -28,7 +28,7 @@ public final class StatisticsEndpoint {
     }
 
     public void register(ClientRouter r) {
-        r.get("/v1/app/statistics/info", this::handle);
+        r.get("/v1/app/statistics/info", ClientRouter.Threading.POOL, this::handle); // queries the database
     }
 
     private void handle(ClientExchange exchange) {

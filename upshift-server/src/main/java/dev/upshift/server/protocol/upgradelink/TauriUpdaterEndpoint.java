@@ -48,7 +48,7 @@ public final class TauriUpdaterEndpoint {
     }
 
     public void register(ClientRouter r) {
-        r.get("/v1/tauri/upgrade", this::handle);
+        r.get("/v1/tauri/upgrade", ClientRouter.Threading.SELECTOR, this::handle);
     }
 
     private void handle(ClientExchange exchange) {

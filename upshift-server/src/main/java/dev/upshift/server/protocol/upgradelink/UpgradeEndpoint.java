@@ -68,7 +68,7 @@ public final class UpgradeEndpoint {
 
     public void register(ClientRouter r) {
         for (AppKind kind : KINDS) {
-            r.post("/v1/" + kind.wireName() + "/upgrade", exchange -> handle(kind, exchange));
+            r.post("/v1/" + kind.wireName() + "/upgrade", calls.threading(), exchange -> handle(kind, exchange));
         }
     }
 

@@ -42,7 +42,7 @@ public final class VersionEndpoint {
 
     public void register(ClientRouter r) {
         for (AppKind kind : AppKind.values()) {
-            r.post("/v1/" + kind.wireName() + "/version", exchange -> handle(kind, exchange));
+            r.post("/v1/" + kind.wireName() + "/version", calls.threading(), exchange -> handle(kind, exchange));
         }
     }
 
