@@ -226,7 +226,7 @@ Everything runs on loopback; wrk $(wrk -v 2>&1 | head -1 | awk '{print $2}'), ng
 | what | requests/s | Upshift signed checks as a share of it | server CPU per request |
 |---|---|---|---|
 | nginx, the same JSON answer as a static file (GET), keep-alive | $nginx_rps | $(ratio "$checks_rps" "$nginx_rps") | $(cpu_us nginx) µs |
-| bare Jetty core handler on Upshift's server: the checks' own requests, the same answer bytes, no work (the stack of the client API's checks, feeds and reports) | $core_rps | $(ratio "$checks_rps" "$core_rps") | $(cpu_us core) µs |
+| bare Jetty core handler on Upshift's server: the checks' own requests, the same answer bytes, no work, run as \`ClientRouter\` runs checks and feeds (on the selector thread, a selector per core) | $core_rps | $(ratio "$checks_rps" "$core_rps") | $(cpu_us core) µs |
 | bare Javalin route on Upshift's server: the same requests and answer, no work (the stack of the admin API, console and downloads) | $hello_rps | $(ratio "$checks_rps" "$hello_rps") | $(cpu_us hello) µs |
 | **Upshift, signed \`POST /v1/<kind>/upgrade\`** (signature, durable nonce, catalog, rollout decision, check events) | **$checks_rps** | | $(cpu_us checks) µs |
 | Upshift, Tauri and electron feeds (\`X-AccessKey\`, no signature) | $(rps feeds) | | $(cpu_us feeds) µs |
