@@ -171,65 +171,76 @@ public final class FingerprintTable {
 
     private enum Mode { IF_ABSENT, REPLACE, KEEP_LATER }
 
-    /** One lock's share: linear probing, resized at half full, compacted (expired dropped) by a sweep. */
+    /**
+     * One lock's share: linear probing, resized at half full, compacted (expired dropped) by a sweep. An entry's
+     * fingerprint, expiry and value sit next to each other in one array, so a lookup in a table larger than the CPU
+     * caches costs one cache miss (and one page walk) where three parallel arrays cost up to three.
+     */
     private static final class Stripe {
+        private static final int EXPIRY = 1;
+        private static final int VALUE = 2;
+
         private final int maxEntries;
-        private long[] fingerprints = new long[INITIAL_SLOTS];
-        private long[] values; // null in a table without values
-        private long[] expiries = new long[INITIAL_SLOTS];
+        private final int width; // longs an entry: fingerprint, expiry, and the value in a table with values
+        private long[] entries;
+        private int slots; // entries that fit, a power of two
         private int size;
 
         Stripe(int maxEntries, boolean withValues) {
             this.maxEntries = maxEntries;
-            this.values = withValues ? new long[INITIAL_SLOTS] : null;
+            this.width = withValues ? 3 : 2;
+            this.slots = INITIAL_SLOTS;
+            this.entries = new long[INITIAL_SLOTS * width];
         }
 
         synchronized long get(long fingerprint, long now) {
-            int mask = fingerprints.length - 1;
+            int mask = slots - 1;
             for (int slot = (int) fingerprint & mask; ; slot = (slot + 1) & mask) {
-                long held = fingerprints[slot];
+                int at = slot * width;
+                long held = entries[at];
                 if (held == 0) {
                     return ABSENT;
                 }
                 if (held == fingerprint) {
-                    return expiries[slot] <= now ? ABSENT : values == null ? 0 : values[slot];
+                    return entries[at + EXPIRY] <= now ? ABSENT : width == 2 ? 0 : entries[at + VALUE];
                 }
             }
         }
 
         synchronized boolean put(long fingerprint, long value, long expiresAt, Mode mode) {
-            int mask = fingerprints.length - 1;
-            int slot = (int) fingerprint & mask;
-            while (true) {
-                long held = fingerprints[slot];
+            int mask = slots - 1;
+            int at;
+            for (int slot = (int) fingerprint & mask; ; slot = (slot + 1) & mask) {
+                at = slot * width;
+                long held = entries[at];
                 if (held == 0) {
                     break;
                 }
                 if (held == fingerprint) {
-                    if (mode == Mode.REPLACE || mode == Mode.KEEP_LATER && expiresAt > expiries[slot]) {
-                        if (values != null) {
-                            values[slot] = value;
-                        }
-                        expiries[slot] = expiresAt;
+                    if (mode == Mode.REPLACE || mode == Mode.KEEP_LATER && expiresAt > entries[at + EXPIRY]) {
+                        set(entries, at, fingerprint, expiresAt, value);
                     }
                     return false;
                 }
-                slot = (slot + 1) & mask;
             }
             if (size >= maxEntries) {
                 makeRoom();
-                put(fingerprint, value, expiresAt, mode); // the tables changed: probe again
+                put(fingerprint, value, expiresAt, mode); // the table changed: probe again
                 return true;
             }
-            fingerprints[slot] = fingerprint;
-            if (values != null) {
-                values[slot] = value;
-            }
-            expiries[slot] = expiresAt;
-            if (++size > fingerprints.length / 2) {
-                rebuild(fingerprints.length * 2, Long.MIN_VALUE, 0, 0);
+            set(entries, at, fingerprint, expiresAt, value);
+            if (++size > slots / 2) {
+                rebuild(slots * 2, Long.MIN_VALUE, 0, 0);
             }
             return true;
+        }
+
+        private void set(long[] into, int at, long fingerprint, long expiresAt, long value) {
+            into[at] = fingerprint;
+            into[at + EXPIRY] = expiresAt;
+            if (width > VALUE) {
+                into[at + VALUE] = value;
+            }
         }
 
         /**
@@ -241,9 +252,9 @@ public final class FingerprintTable {
         private void makeRoom() {
             long[] sorted = new long[size];
             int n = 0;
-            for (int i = 0; i < fingerprints.length; i++) {
-                if (fingerprints[i] != 0) {
-                    sorted[n++] = expiries[i];
+            for (int at = 0; at < entries.length; at += width) {
+                if (entries[at] != 0) {
+                    sorted[n++] = entries[at + EXPIRY];
                 }
             }
             java.util.Arrays.sort(sorted);
@@ -253,13 +264,13 @@ public final class FingerprintTable {
             while (sorted[below] < cut) {
                 below++;
             }
-            rebuild(fingerprints.length, cut - 1, cut, drop - below);
+            rebuild(slots, cut - 1, cut, drop - below);
         }
 
         synchronized int removeExpired(long now) {
             int before = size;
             int needed = Math.max(INITIAL_SLOTS, Integer.highestOneBit(Math.max(1, size) * 4 - 1));
-            rebuild(Math.min(needed, fingerprints.length), now, 0, 0);
+            rebuild(Math.min(needed, slots), now, 0, 0);
             return before - size;
         }
 
@@ -268,41 +279,33 @@ public final class FingerprintTable {
         }
 
         /**
-         * Re-inserts into tables of {@code slots} slots the entries that expire after {@code now}, except the first
-         * {@code tieDrops} of those that expire at {@code tieExpiry}.
+         * Re-inserts into a table of {@code newSlots} slots the entries that expire after {@code now}, except the
+         * first {@code tieDrops} of those that expire at {@code tieExpiry}.
          */
-        private void rebuild(int slots, long now, long tieExpiry, int tieDrops) {
-            long[] oldFingerprints = fingerprints;
-            long[] oldValues = values;
-            long[] oldExpiries = expiries;
-            long[] newFingerprints = new long[slots];
-            long[] newValues = oldValues == null ? null : new long[slots];
-            long[] newExpiries = new long[slots];
-            int mask = slots - 1;
+        private void rebuild(int newSlots, long now, long tieExpiry, int tieDrops) {
+            long[] old = entries;
+            long[] fresh = new long[newSlots * width];
+            int mask = newSlots - 1;
             int kept = 0;
-            for (int i = 0; i < oldFingerprints.length; i++) {
-                long fingerprint = oldFingerprints[i];
-                if (fingerprint == 0 || oldExpiries[i] <= now) {
+            for (int at = 0; at < old.length; at += width) {
+                long fingerprint = old[at];
+                long expiry = old[at + EXPIRY];
+                if (fingerprint == 0 || expiry <= now) {
                     continue;
                 }
-                if (tieDrops > 0 && oldExpiries[i] == tieExpiry) {
+                if (tieDrops > 0 && expiry == tieExpiry) {
                     tieDrops--;
                     continue;
                 }
                 int slot = (int) fingerprint & mask;
-                while (newFingerprints[slot] != 0) {
+                while (fresh[slot * width] != 0) {
                     slot = (slot + 1) & mask;
                 }
-                newFingerprints[slot] = fingerprint;
-                if (newValues != null) {
-                    newValues[slot] = oldValues[i];
-                }
-                newExpiries[slot] = oldExpiries[i];
+                set(fresh, slot * width, fingerprint, expiry, width > VALUE ? old[at + VALUE] : 0);
                 kept++;
             }
-            fingerprints = newFingerprints;
-            values = newValues;
-            expiries = newExpiries;
+            entries = fresh;
+            slots = newSlots;
             size = kept;
         }
     }
