@@ -198,22 +198,37 @@ public final class ClientRouter extends Handler.Wrapper {
 
     /**
      * Runs the route and writes its answer; false, with nothing written, if the route was about to wait on a
-     * selector thread (it then runs again on a pool thread).
+     * selector thread (it then runs again on a pool thread). An error thrown on a selector thread is answered on a
+     * pool thread: its answer may log, and a log that cannot keep up must not stall a selector's connections.
      */
     private boolean answer(Exchange exchange, Response response, Callback callback) {
         try {
             exchange.route.route().handle(exchange);
         } catch (Exception e) {
-            if (e instanceof RequestThreads.WouldBlockException && RequestThreads.onSelector()) {
+            if (!RequestThreads.onSelector()) {
+                answerError(exchange, e, response, callback);
+            } else if (e instanceof RequestThreads.WouldBlockException) {
                 return false;
+            } else {
+                onPool(exchange.request, response, callback, () -> answerError(exchange, e, response, callback));
             }
-            exchange.clearAnswer();
-            errors.answer(exchange, e);
+            return true;
         }
-        exchange.write(response, callback);
+        written(exchange, response, callback);
+        return true;
+    }
+
+    private void answerError(Exchange exchange, Exception e, Response response, Callback callback) {
+        exchange.clearAnswer();
+        errors.answer(exchange, e);
+        written(exchange, response, callback);
+    }
+
+    /** Logs the answer, then writes it: the callback completes once, whatever the log does. */
+    private void written(Exchange exchange, Response response, Callback callback) {
         log.answered(exchange.method(), exchange.path, exchange.route.path(), exchange.status,
                 System.nanoTime() - exchange.started, exchange.traceId);
-        return true;
+        exchange.write(response, callback);
     }
 
     /** The {@code {name}} segments' values if {@code path} matches, else null. */
@@ -276,6 +291,8 @@ public final class ClientRouter extends Handler.Wrapper {
             int n = 0;
             while (true) {
                 Content.Chunk chunk = request.read();
+                // A failure stays in the request, so the pool thread's read reports it; a transient one (an idle
+                // timeout) is dropped here, and the pool thread's read waits on.
                 if (chunk == null || Content.Chunk.isFailure(chunk)) {
                     readAhead = Arrays.copyOf(bytes, n);
                     return false;

@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.function.Consumer;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.ProcessorUtils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -69,8 +70,8 @@ public final class HttpServer {
             // A selector per core: the client router answers most checks on the selector thread that read them, so the
             // selectors are where the work is (Jetty's default is one selector on two cores).
             cfg.jetty.addConnector((server, httpConfig) -> {
-                ServerConnector connector = new ServerConnector(server, -1,
-                        Math.max(1, Runtime.getRuntime().availableProcessors()), new HttpConnectionFactory(httpConfig));
+                ServerConnector connector = new ServerConnector(server, -1, ProcessorUtils.availableProcessors(),
+                        new HttpConnectionFactory(httpConfig));
                 connector.setHost(host);
                 connector.setPort(port);
                 return connector;

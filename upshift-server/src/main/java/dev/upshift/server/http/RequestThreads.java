@@ -24,7 +24,11 @@ public final class RequestThreads {
         }
     }
 
-    /** Call before anything that may wait; throws {@link WouldBlockException} on a selector thread. */
+    /**
+     * Call before anything that may wait; throws {@link WouldBlockException} on a selector thread. The request's
+     * second run repeats everything before the call, so nothing before it may change state that the second run would
+     * change again, unless the endpoint keeps it with {@link ClientExchange#retain} (the reserved nonce).
+     */
     public static void beforeBlocking() {
         if (onSelector()) {
             throw WOULD_BLOCK;

@@ -51,7 +51,7 @@ class ClientRouterTest {
                 ex.respondJson(200, OK);
                 throw new ClientApiException(UpgradeLinkCode.UNAVAILABLE, "Try again later");
             });
-            r.get("/v1/broken", ClientRouter.Threading.POOL, ex -> {
+            r.get("/v1/broken", ClientRouter.Threading.SELECTOR, ex -> {
                 throw new IllegalStateException("secret detail from the database");
             });
             r.post("/v1/where", ClientRouter.Threading.SELECTOR, ClientRouterTest::where);
