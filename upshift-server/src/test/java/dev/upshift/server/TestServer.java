@@ -18,6 +18,7 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.UnaryOperator;
 
@@ -157,14 +158,21 @@ final class TestServer implements AutoCloseable {
 
     HttpRequest.Builder signedRequest(Key key, String path, String body, String nonce, String timestamp) {
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        String signature = LegacySignatureV1.sign(bytes, nonce, key.secretKey(), timestamp, path);
-        return HttpRequest.newBuilder(URI.create(base() + path))
-                .POST(HttpRequest.BodyPublishers.ofByteArray(bytes))
-                .header("Content-Type", "application/json")
-                .header("X-Timestamp", timestamp)
-                .header("X-Nonce", nonce)
-                .header("X-AccessKey", key.accessKey())
-                .header("X-Signature", signature);
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base() + path))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(bytes));
+        signedHeaders(key, path, bytes, nonce, timestamp).forEach(request::header);
+        return request;
+    }
+
+    /** The headers of a signed POST, in the order SDKs send them. */
+    private static Map<String, String> signedHeaders(Key key, String path, byte[] body, String nonce, String timestamp) {
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("Content-Type", "application/json");
+        headers.put("X-Timestamp", timestamp);
+        headers.put("X-Nonce", nonce);
+        headers.put("X-AccessKey", key.accessKey());
+        headers.put("X-Signature", LegacySignatureV1.sign(body, nonce, key.secretKey(), timestamp, path));
+        return headers;
     }
 
     /** A status and body read off a raw connection. */
@@ -177,16 +185,15 @@ final class TestServer implements AutoCloseable {
      */
     RawAnswer signedPostInOneWrite(Key key, String path, String body, String nonce) {
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        String timestamp = timestamp(0);
-        String head = "POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                + "Content-Length: " + bytes.length + "\r\nX-Timestamp: " + timestamp + "\r\nX-Nonce: " + nonce
-                + "\r\nX-AccessKey: " + key.accessKey() + "\r\nX-Signature: "
-                + LegacySignatureV1.sign(bytes, nonce, key.secretKey(), timestamp, path)
-                + "\r\nConnection: close\r\n\r\n";
+        StringBuilder head = new StringBuilder("POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: "
+                + bytes.length + "\r\nConnection: close\r\n");
+        signedHeaders(key, path, bytes, nonce, timestamp(0)).forEach((name, value) ->
+                head.append(name).append(": ").append(value).append("\r\n"));
+        head.append("\r\n");
         try (java.net.Socket s = new java.net.Socket("127.0.0.1", server.port())) {
             s.setSoTimeout(10_000);
             java.io.ByteArrayOutputStream request = new java.io.ByteArrayOutputStream();
-            request.write(head.getBytes(StandardCharsets.ISO_8859_1));
+            request.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
             request.write(bytes);
             s.getOutputStream().write(request.toByteArray());
             s.getOutputStream().flush();

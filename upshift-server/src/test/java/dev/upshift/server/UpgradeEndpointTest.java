@@ -143,6 +143,12 @@ class UpgradeEndpointTest {
         return server.adminOk("POST", "/api/admin/v1/apps/" + app + "/strategies", TestServer.json(fields), 201);
     }
 
+    /** A strategy with one gray rule open from an hour ago to an hour from now, admitting {@code limit} devices. */
+    private long grayStrategy(String app, long versionId, int limit) {
+        return strategy(app, map("versionId", versionId, "grayRules",
+                List.of(map("begin", at(-3600), "end", at(3600), "limit", limit)))).get("id").asLong();
+    }
+
     private JsonNode strategy(String app, long versionId) {
         return strategy(app, map("versionId", versionId, "promptText", "Please update"));
     }
@@ -426,8 +432,7 @@ class UpgradeEndpointTest {
     void grayRuleAdmitsTheFirstTwoDistinctDevicesStickilyEvenAcrossRestarts() {
         String app = app("apk");
         long v2 = version(app, "apk", 2);
-        long id = strategy(app, map("versionId", v2, "grayRules",
-                List.of(map("begin", at(-3600), "end", at(3600), "limit", 2)))).get("id").asLong();
+        long id = grayStrategy(app, v2, 2);
         assertThat(offered("apk", app, 1, map("devKey", "dev-a"))).isTrue();
         assertThat(offered("apk", app, 1, map("devKey", "dev-b"))).isTrue();
         assertThat(offered("apk", app, 1, map("devKey", "dev-c"))).isFalse();
@@ -448,8 +453,7 @@ class UpgradeEndpointTest {
     void aGrayAdmissionOnTheSelectorThreadRunsAgainOnAPoolThreadAndKeepsItsNonce() {
         String app = app("apk");
         long v2 = version(app, "apk", 2);
-        long id = strategy(app, map("versionId", v2, "grayRules",
-                List.of(map("begin", at(-3600), "end", at(3600), "limit", 1)))).get("id").asLong();
+        long id = grayStrategy(app, v2, 1);
         long rerunsBefore = reruns();
         String body = TestServer.json(map("apkKey", app, "versionCode", 1, "devKey", "dev-one-write"));
         String nonce = TestServer.nonce();

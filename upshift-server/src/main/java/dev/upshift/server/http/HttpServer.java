@@ -48,12 +48,14 @@ public final class HttpServer {
                       Consumer<RoutesConfig> routes) {
         this.host = host;
         this.port = port;
-        ClientRouter router = new ClientRouter(HttpServer::clientError, (method, path, route, status, nanos, trace) -> {
+        // Both layers log and count their requests here: the access log (off by default) and the request metrics.
+        ClientRouter.RequestLog requests = (method, path, route, status, nanos, trace) -> {
             if (ACCESS.isInfoEnabled()) {
                 ACCESS.info("{} {} {} {}ms trace={}", method, path, status, Math.round(nanos / 1e6), trace);
             }
             metrics.recordRequest(method, route, status, nanos);
-        }, RandomKeys::traceId);
+        };
+        ClientRouter router = new ClientRouter(HttpServer::clientError, requests, RandomKeys::traceId);
         clientRoutes.accept(router);
         metrics.counter("upshift.http.selector.reruns", "Client requests that were about to wait on a selector thread "
                 + "(a new gray admission, a nonce commit) and ran again on a pool thread", router::reruns);
@@ -80,13 +82,8 @@ public final class HttpServer {
                 hc.setSendServerVersion(false);
                 hc.setSendXPoweredBy(false);
             });
-            cfg.requestLogger.http((ctx, ms) -> {
-                if (ACCESS.isInfoEnabled()) {
-                    ACCESS.info("{} {} {} {}ms trace={}", ctx.method(), ctx.path(), ctx.statusCode(), Math.round(ms),
-                            ctx.attribute(JavalinExchange.TRACE_ID));
-                }
-                metrics.recordRequest(ctx.method().name(), routeTemplate(ctx), ctx.statusCode(), (long) (ms * 1e6));
-            });
+            cfg.requestLogger.http((ctx, ms) -> requests.answered(ctx.method().name(), ctx.path(), routeTemplate(ctx),
+                    ctx.statusCode(), (long) (ms * 1e6), ctx.attribute(JavalinExchange.TRACE_ID)));
             RoutesConfig r = cfg.routes;
             r.before(ctx -> {
                 String trace = RandomKeys.traceId();

@@ -159,59 +159,57 @@ class ClientRouterTest {
         assertThat(r.body()).doesNotContain("secret").doesNotContain("IllegalStateException");
     }
 
-    @Test
-    void aBodyOverTheCapIs413AndTheConnectionStaysUsable() throws Exception {
+    /** Sends {@code parts} on one connection, pausing between them, and returns all it answers until it closes. */
+    private static String sendRaw(String... parts) throws Exception {
         try (Socket s = new Socket("127.0.0.1", server.port())) {
             s.setSoTimeout(5000);
+            s.setTcpNoDelay(true);
             OutputStream out = s.getOutputStream();
-            String big = "x".repeat(100);
-            out.write(("POST /v1/echo HTTP/1.1\r\nHost: x\r\nContent-Length: " + big.length() + "\r\n\r\n" + big
-                    + "POST /v1/echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
-                    .getBytes(StandardCharsets.ISO_8859_1));
-            out.flush();
-            String both = new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
-            assertThat(both).startsWith("HTTP/1.1 413").contains("\"code\":413001")
-                    .contains("Request body is larger than 16 bytes");
-            assertThat(both.substring(both.indexOf("413001"))).contains("HTTP/1.1 200").contains("\"body\":\"ok\"");
+            for (int i = 0; i < parts.length; i++) {
+                if (i > 0) {
+                    Thread.sleep(300); // the server has read and parsed what came before
+                }
+                out.write(parts[i].getBytes(StandardCharsets.ISO_8859_1));
+                out.flush();
+            }
+            return new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
         }
+    }
+
+    /** The status line and headers of a raw answer, lower-cased. */
+    private static String head(String answer) {
+        return answer.substring(0, answer.indexOf("\r\n\r\n")).toLowerCase(java.util.Locale.ROOT);
+    }
+
+    @Test
+    void aBodyOverTheCapIs413AndTheConnectionStaysUsable() throws Exception {
+        String big = "x".repeat(100);
+        String both = sendRaw("POST /v1/echo HTTP/1.1\r\nHost: x\r\nContent-Length: " + big.length() + "\r\n\r\n" + big
+                + "POST /v1/echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
+        assertThat(both).startsWith("HTTP/1.1 413").contains("\"code\":413001")
+                .contains("Request body is larger than 16 bytes");
+        assertThat(both.substring(both.indexOf("413001"))).contains("HTTP/1.1 200").contains("\"body\":\"ok\"");
     }
 
     @Test
     void aBodyTooLargeToDrainIsRefusedWithConnectionClose() throws Exception {
-        try (Socket s = new Socket("127.0.0.1", server.port())) {
-            s.setSoTimeout(5000);
-            long length = BodyReader.DRAIN_LIMIT + 1;
-            s.getOutputStream().write(("POST /v1/echo HTTP/1.1\r\nHost: x\r\nContent-Length: " + length + "\r\n\r\n")
-                    .getBytes(StandardCharsets.ISO_8859_1));
-            s.getOutputStream().flush();
-            String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
-            assertThat(answer).startsWith("HTTP/1.1 413").contains("\"code\":413001");
-            assertThat(answer.substring(0, answer.indexOf("\r\n\r\n")).toLowerCase(java.util.Locale.ROOT))
-                    .contains("connection: close");
-        }
+        long length = BodyReader.DRAIN_LIMIT + 1;
+        String answer = sendRaw("POST /v1/echo HTTP/1.1\r\nHost: x\r\nContent-Length: " + length + "\r\n\r\n");
+        assertThat(answer).startsWith("HTTP/1.1 413").contains("\"code\":413001");
+        assertThat(head(answer))
+                .contains("connection: close");
     }
 
     @Test
     void aJavalinAnswerBeforeTheBodyArrivedSaysItClosesTheConnection() throws Exception {
-        try (Socket s = new Socket("127.0.0.1", server.port())) {
-            s.setSoTimeout(5000);
-            s.getOutputStream().write("POST /api/refuse HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n"
-                    .getBytes(StandardCharsets.ISO_8859_1));
-            s.getOutputStream().flush();
-            String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
-            assertThat(answer).startsWith("HTTP/1.1 401");
-            assertThat(answer.substring(0, answer.indexOf("\r\n\r\n")).toLowerCase(java.util.Locale.ROOT))
-                    .contains("connection: close");
-        }
+        String answer = sendRaw("POST /api/refuse HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n");
+        assertThat(answer).startsWith("HTTP/1.1 401");
+        assertThat(head(answer))
+                .contains("connection: close");
         // with the whole body sent, the same refusal keeps the connection for the next request
-        try (Socket s = new Socket("127.0.0.1", server.port())) {
-            s.setSoTimeout(5000);
-            s.getOutputStream().write(("POST /api/refuse HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n0123456789"
-                    + "GET /v1/javalin HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
-            s.getOutputStream().flush();
-            String both = new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
-            assertThat(both).startsWith("HTTP/1.1 401").contains("from javalin");
-        }
+        String both = sendRaw("POST /api/refuse HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n0123456789"
+                + "GET /v1/javalin HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        assertThat(both).startsWith("HTTP/1.1 401").contains("from javalin");
     }
 
     @Test
@@ -231,31 +229,9 @@ class ClientRouterTest {
 
     @Test
     void aMalformedQueryIs400003() throws Exception {
-        try (Socket s = new Socket("127.0.0.1", server.port())) {
-            s.setSoTimeout(5000);
-            s.getOutputStream().write("POST /v1/echo?q=%zz HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nConnection: close\r\n\r\nx"
-                    .getBytes(StandardCharsets.ISO_8859_1));
-            String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
-            assertThat(answer).startsWith("HTTP/1.1 400").contains("application/json").contains("\"code\":400003")
-                    .contains("not valid percent-encoded UTF-8");
-        }
-    }
-
-    /** Sends {@code parts} on one connection, pausing between them, and returns the whole answer. */
-    private static String sendInParts(String... parts) throws Exception {
-        try (Socket s = new Socket("127.0.0.1", server.port())) {
-            s.setSoTimeout(10_000);
-            s.setTcpNoDelay(true);
-            OutputStream out = s.getOutputStream();
-            for (int i = 0; i < parts.length; i++) {
-                if (i > 0) {
-                    Thread.sleep(300); // the server has read and parsed what came before
-                }
-                out.write(parts[i].getBytes(StandardCharsets.ISO_8859_1));
-                out.flush();
-            }
-            return new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
-        }
+        String answer = sendRaw("POST /v1/echo?q=%zz HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nConnection: close\r\n\r\nx");
+        assertThat(answer).startsWith("HTTP/1.1 400").contains("application/json").contains("\"code\":400003")
+                .contains("not valid percent-encoded UTF-8");
     }
 
     private static JsonNode answerBody(String answer) throws Exception {
@@ -265,7 +241,7 @@ class ClientRouterTest {
 
     @Test
     void aBodyThatCameWithItsHeadersIsAnsweredOnTheSelectorThread() throws Exception {
-        JsonNode body = answerBody(sendInParts(
+        JsonNode body = answerBody(sendRaw(
                 "POST /v1/where HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello"));
         assertThat(body.get("selector").asBoolean()).isTrue();
         assertThat(body.get("body").asText()).isEqualTo("hello");
@@ -278,19 +254,19 @@ class ClientRouterTest {
 
     @Test
     void aBodyStillOnItsWayIsReadWholeOnAPoolThread() throws Exception {
-        JsonNode later = answerBody(sendInParts(
+        JsonNode later = answerBody(sendRaw(
                 "POST /v1/where HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\nConnection: close\r\n\r\n",
                 "hello world"));
         assertThat(later.get("selector").asBoolean()).isFalse();
         assertThat(later.get("body").asText()).isEqualTo("hello world");
         // what arrived with the headers is kept, and the rest is read after it
-        JsonNode split = answerBody(sendInParts(
+        JsonNode split = answerBody(sendRaw(
                 "POST /v1/where HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\nConnection: close\r\n\r\nhello",
                 " wor", "ld"));
         assertThat(split.get("selector").asBoolean()).isFalse();
         assertThat(split.get("body").asText()).isEqualTo("hello world");
         // a chunked body too
-        JsonNode chunked = answerBody(sendInParts(
+        JsonNode chunked = answerBody(sendRaw(
                 "POST /v1/where HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
                         + "5\r\nhello\r\n", "6\r\n world\r\n0\r\n\r\n"));
         assertThat(chunked.get("body").asText()).isEqualTo("hello world");
@@ -304,14 +280,14 @@ class ClientRouterTest {
         assertThat(r.get("length").asInt()).isEqualTo(big.length());
         // a chunked body that grows past it while it is read on the selector thread
         String chunked = Integer.toHexString(big.length()) + "\r\n" + big + "\r\n0\r\n\r\n";
-        JsonNode c = answerBody(sendInParts("POST /v1/where HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+        JsonNode c = answerBody(sendRaw("POST /v1/where HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
                 + "Connection: close\r\n\r\n" + chunked));
         assertThat(c.get("length").asInt()).isEqualTo(big.length());
     }
 
     @Test
     void aPoolRouteNeverRunsOnTheSelectorThread() throws Exception {
-        JsonNode r = answerBody(sendInParts(
+        JsonNode r = answerBody(sendRaw(
                 "POST /v1/pool HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"));
         assertThat(r.get("selector").asBoolean()).isFalse();
         assertThat(r.get("body").asText()).isEqualTo("ok");
