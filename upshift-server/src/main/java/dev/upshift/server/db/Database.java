@@ -66,6 +66,10 @@ public final class Database implements AutoCloseable {
             hc.addDataSourceProperty("synchronous", "NORMAL");
             hc.addDataSourceProperty("busy_timeout", "10000");
             hc.addDataSourceProperty("foreign_keys", "true");
+            // Checkpoint every 10 000 pages (about 40 MiB of WAL) instead of 1 000: an events index page changed by
+            // several commits is copied back to the database once, and the checkpoints' fsyncs are fewer
+            // (decision 0028). The WAL file keeps its largest size, up to about 60 MiB.
+            hc.addDataSourceProperty("wal_autocheckpoint", "10000");
         } else {
             hc.setMaximumPoolSize(10);
             if (user != null) {

@@ -14,6 +14,7 @@ import java.time.Clock;
 import java.time.ZoneId;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -75,6 +76,67 @@ class EventQueueJournalTest {
             assertThat(count(db, "SELECT applied_through FROM event_journal")).isEqualTo(50);
             queue.close();
             assertThat(journalFiles()).as("a clean stop leaves no journal file").isEmpty();
+        }
+    }
+
+    @Test
+    void reportsArrivingOneByOneWaitForTheirBatchToFillAndFlushWritesThemAtOnce() throws Exception {
+        try (Database db = Database.open(url, null, null);
+             EventQueue queue = new EventQueue(db, Clock.systemUTC(), UTC, 0, EventQueue.DEFAULT_CAPACITY, journalDir,
+                     TimeUnit.MINUTES.toNanos(1))) {
+            // After each commit (reports, and the facts of their devices): how many reports are stored by then.
+            List<Long> storedAfterEachCommit = new CopyOnWriteArrayList<>();
+            queue.setBatchListener(nanos -> storedAfterEachCommit.add(count(db, "SELECT COUNT(*) FROM events")));
+            for (int i = 0; i < 40; i++) {
+                assertThat(queue.report(report("d" + i, "e" + i))).isTrue();
+                Thread.sleep(5);
+            }
+            assertThat(count(db, "SELECT COUNT(*) FROM events")).as("the batch is still filling").isZero();
+            assertThat(storedAfterEachCommit).isEmpty();
+            queue.flush(); // gives up after 10 s if the writer kept lingering
+            assertThat(count(db, "SELECT COUNT(*) FROM events")).isEqualTo(40);
+            assertThat(storedAfterEachCommit).as("one commit stored all of them").first().isEqualTo(40L);
+        }
+    }
+
+    @Test
+    void aFullBatchIsWrittenWithoutWaitingForMoreReports() throws Exception {
+        try (Database db = Database.open(url, null, null);
+             EventQueue queue = new EventQueue(db, Clock.systemUTC(), UTC, 0, EventQueue.DEFAULT_CAPACITY, journalDir,
+                     TimeUnit.MINUTES.toNanos(1))) {
+            int reports = EventQueue.MAX_BATCH + 5;
+            for (int i = 0; i < reports; i++) {
+                queue.report(report("d" + i, "e" + i));
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (count(db, "SELECT COUNT(*) FROM events") < EventQueue.MAX_BATCH && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertThat(count(db, "SELECT COUNT(*) FROM events")).as("the full batch, without a flush")
+                    .isEqualTo(EventQueue.MAX_BATCH);
+            queue.flush();
+            assertThat(count(db, "SELECT COUNT(*) FROM events")).isEqualTo(reports);
+        }
+    }
+
+    @Test
+    void theWritersConnectionKeepsALargerPageCacheAndCheckpointsLessOften() throws Exception {
+        try (Database db = Database.open(url, null, null);
+             EventQueue queue = EventQueue.journaled(db, Clock.systemUTC(), UTC, 0, journalDir)) {
+            queue.report(report("d", "e"));
+            queue.flush();
+            assertThat(count(db, "PRAGMA wal_autocheckpoint")).isEqualTo(10_000);
+            // The pool hands a thread the connection it used last; the writer's is one of its four.
+            List<Long> caches = new java.util.ArrayList<>();
+            try (Connection c1 = db.dataSource().getConnection(); Connection c2 = db.dataSource().getConnection();
+                 Connection c3 = db.dataSource().getConnection(); Connection c4 = db.dataSource().getConnection()) {
+                for (Connection c : List.of(c1, c2, c3, c4)) {
+                    try (Statement s = c.createStatement(); var rs = s.executeQuery("PRAGMA cache_size")) {
+                        caches.add(rs.getLong(1));
+                    }
+                }
+            }
+            assertThat(caches).contains(-32_768L).contains(-2_000L);
         }
     }
 
