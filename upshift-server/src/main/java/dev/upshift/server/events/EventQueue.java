@@ -230,6 +230,14 @@ public final class EventQueue implements AutoCloseable {
                 + capacity + " queued)"), 1, null);
     }
 
+    /**
+     * True if {@link #report} waits for a commit (PostgreSQL's group commit); false with the report journal, where it
+     * waits for nothing but a write into the page cache and may run on a selector thread (decision 0028).
+     */
+    public boolean reportWaits() {
+        return journal == null;
+    }
+
     /** The strategy that offered a version to a device, best effort (see {@link OfferedStrategies}). */
     public OfferedStrategies offers() {
         return offers;
@@ -327,6 +335,7 @@ public final class EventQueue implements AutoCloseable {
                     // arriving meanwhile fill the queue and are refused once it is full (the clients retry).
                     while (!writeBatch(batch) && journal != null && !closed) {
                         journal.forceIfDue(); // an outage of the database must not also leave the journal unforced
+                        journal.rotateIfDue();
                         Thread.sleep(backoff);
                         backoff = Math.min(5_000, backoff * 2);
                     }
@@ -334,6 +343,7 @@ public final class EventQueue implements AutoCloseable {
                 }
                 if (journal != null) {
                     journal.forceIfDue();
+                    journal.rotateIfDue();
                 }
                 if (System.nanoTime() - lastFactFlush >= FACT_FLUSH_NANOS) {
                     flushFacts();

@@ -1,11 +1,13 @@
 package dev.upshift.server.events;
 
+import dev.upshift.server.http.RequestThreads;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -41,10 +43,14 @@ import org.slf4j.LoggerFactory;
  * {@link #encode}), {@code int} CRC32C of everything before it in the record. A file is read up to its first record
  * whose length is out of range or whose CRC fails: the torn tail a {@code kill -9} during a write can leave, never
  * acknowledged. Appends always go to a new file after opening, so nothing is written after a torn tail. A file
- * passes {@link #ROTATE_BYTES} and is closed; it is deleted once every record in it is applied.
+ * that passed {@link #ROTATE_BYTES} is closed by the writer's next {@link #rotateIfDue}; it is deleted once every
+ * record in it is applied.
  *
  * <p>Thread safety: {@link #append} is synchronized (records are written in sequence order); the other methods are
- * called by the event writer thread and synchronize on the same monitor.
+ * called by the event writer thread and synchronize on the same monitor, but do their file-system work (forcing,
+ * starting the next file, deleting applied ones) outside it: an append may run on a selector thread (decision
+ * 0028), and the only slow call it makes is the rotation it falls back to when the writer is far behind, which it
+ * announces with {@link RequestThreads#beforeBlocking()}.
  */
 final class ReportJournal implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ReportJournal.class);
@@ -120,7 +126,9 @@ final class ReportJournal implements AutoCloseable {
         if (closed) {
             throw new IOException("the report journal " + dir + " is closed");
         }
-        if (currentBytes >= rotateBytes) {
+        if (currentBytes >= 2 * rotateBytes) {
+            // The writer normally starts the next file (rotateIfDue); it is behind, so this thread must.
+            RequestThreads.beforeBlocking();
             rotate();
         }
         long sequence = nextSequence;
@@ -142,33 +150,98 @@ final class ReportJournal implements AutoCloseable {
         return sequence;
     }
 
-    /** Deletes the closed files whose records are all applied (the writer's batch up to {@code sequence} committed). */
-    synchronized void applied(long sequence) {
-        while (!sealed.isEmpty() && sealed.peekFirst().lastSequence() <= sequence) {
-            Sealed s = sealed.pollFirst();
+    /**
+     * Deletes the closed files whose records are all applied (the writer's batch up to {@code sequence} committed).
+     * The files are deleted outside the lock, so appends do not wait for the file system.
+     */
+    void applied(long sequence) {
+        List<Sealed> done = new ArrayList<>();
+        synchronized (this) {
+            while (!sealed.isEmpty() && sealed.peekFirst().lastSequence() <= sequence) {
+                done.add(sealed.pollFirst());
+            }
+        }
+        for (int i = 0; i < done.size(); i++) {
             try {
-                Files.deleteIfExists(s.file());
+                Files.deleteIfExists(done.get(i).file());
             } catch (IOException e) {
-                LOG.warn("cannot delete applied report journal file {}, will retry: {}", s.file(), e.toString());
-                sealed.addFirst(s);
+                LOG.warn("cannot delete applied report journal file {}, will retry: {}", done.get(i).file(),
+                        e.toString());
+                synchronized (this) {
+                    for (int j = done.size() - 1; j >= i; j--) {
+                        sealed.addFirst(done.get(j));
+                    }
+                }
                 return;
             }
         }
     }
 
-    /** Forces the current file to disk if it changed and a second has passed since the last force. */
-    synchronized void forceIfDue() {
-        if (closed || !dirty || System.nanoTime() - lastForce < FORCE_EVERY_NANOS) {
-            return;
-        }
-        lastForce = System.nanoTime();
-        try {
-            current.force(false);
+    /**
+     * Forces the current file to disk if it changed and a second has passed since the last force. The force runs
+     * outside the lock: appends go on meanwhile (a positional write and {@code fdatasync} do not exclude each other).
+     */
+    void forceIfDue() {
+        FileChannel channel;
+        Path file;
+        synchronized (this) {
+            if (closed || !dirty || System.nanoTime() - lastForce < FORCE_EVERY_NANOS) {
+                return;
+            }
+            lastForce = System.nanoTime();
             dirty = false;
+            channel = current;
+            file = currentFile;
+        }
+        try {
+            channel.force(false);
+        } catch (ClosedChannelException e) {
+            // rotated or closed meanwhile: sealing forced the file
         } catch (IOException e) {
             // The records are still in the page cache (they survive kill -9); only an OS crash could lose them.
-            LOG.error("forcing the report journal {} to disk failed: {}", currentFile, e.toString());
+            LOG.error("forcing the report journal {} to disk failed: {}", file, e.toString());
+            synchronized (this) {
+                dirty = true;
+            }
         }
+    }
+
+    /**
+     * Called by the writer thread: once the current file has reached its size, starts the next one and seals this
+     * one, doing the file-system work (create, force, close) outside the lock, so an append (which may run on a
+     * selector thread) never waits for it. An append rotates by itself only when the writer fell far behind.
+     */
+    void rotateIfDue() {
+        long number;
+        synchronized (this) {
+            if (closed || currentBytes < rotateBytes) {
+                return;
+            }
+            number = nextFileNumber++;
+        }
+        Path file = fileName(number);
+        FileChannel next;
+        try {
+            next = createFile(file);
+        } catch (IOException e) {
+            LOG.warn("cannot start the report journal file {}; appends continue in the current one: {}", file,
+                    e.toString());
+            return;
+        }
+        FileChannel previous;
+        Path previousFile;
+        synchronized (this) {
+            if (closed || currentBytes < rotateBytes) { // closed, or an append rotated meanwhile
+                closeQuietly(next);
+                deleteQuietly(file);
+                return;
+            }
+            previous = current;
+            previousFile = currentFile;
+            sealed.addLast(new Sealed(previousFile, currentLastSequence));
+            use(next, file);
+        }
+        forceAndClose(previous, previousFile);
     }
 
     /** Files held: the current one and those not yet applied. */
@@ -214,17 +287,32 @@ final class ReportJournal implements AutoCloseable {
 
     /** Forces and closes a finished file; it is deleted once every record in it is applied. */
     private void seal(FileChannel channel, Path file, long lastSequence) {
+        forceAndClose(channel, file);
+        sealed.addLast(new Sealed(file, lastSequence));
+    }
+
+    private static void forceAndClose(FileChannel channel, Path file) {
         try {
             channel.force(false);
             channel.close();
         } catch (IOException e) {
             LOG.error("closing the report journal file {} failed: {}", file, e.toString());
         }
-        sealed.addLast(new Sealed(file, lastSequence));
     }
 
     private void startFile() throws IOException {
-        Path file = dir.resolve(String.format("journal-%012d.log", nextFileNumber));
+        Path file = fileName(nextFileNumber);
+        FileChannel channel = createFile(file);
+        nextFileNumber++;
+        use(channel, file);
+    }
+
+    private Path fileName(long number) {
+        return dir.resolve(String.format("journal-%012d.log", number));
+    }
+
+    /** A new file holding only the format's magic, its name forced into the directory. */
+    private FileChannel createFile(Path file) throws IOException {
         FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
                 StandardOpenOption.WRITE);
         try {
@@ -233,15 +321,34 @@ final class ReportJournal implements AutoCloseable {
                 d.force(true); // the new name survives an OS crash
             }
         } catch (IOException e) {
-            channel.close();
-            Files.deleteIfExists(file);
+            closeQuietly(channel);
+            deleteQuietly(file);
             throw e;
         }
-        nextFileNumber++;
+        return channel;
+    }
+
+    private void use(FileChannel channel, Path file) {
         current = channel;
         currentFile = file;
         currentBytes = MAGIC.length;
         currentLastSequence = nextSequence - 1;
+    }
+
+    private static void closeQuietly(FileChannel channel) {
+        try {
+            channel.close();
+        } catch (IOException e) {
+            // nothing was written to it that anyone needs
+        }
+    }
+
+    private static void deleteQuietly(Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            // an empty file: read as no records at the next start
+        }
     }
 
     private void recover(long appliedThrough) throws IOException {

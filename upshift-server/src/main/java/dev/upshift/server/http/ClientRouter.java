@@ -94,6 +94,7 @@ public final class ClientRouter extends Handler.Wrapper {
     private final RequestLog log;
     private final Supplier<String> traceIds;
     private final LongAdder reruns = new LongAdder();
+    private final LongAdder handOffs = new LongAdder();
 
     public ClientRouter(ErrorAnswer errors, RequestLog log, Supplier<String> traceIds) {
         this.errors = errors;
@@ -124,6 +125,11 @@ public final class ClientRouter extends Handler.Wrapper {
     /** Requests that were about to wait on a selector thread and ran again on a pool thread. */
     public long reruns() {
         return reruns.sum();
+    }
+
+    /** Requests to a route that ran on a pool thread: POOL routes, bodies not read whole, and {@link #reruns}. */
+    public long handOffs() {
+        return handOffs.sum();
     }
 
     /** Jetty calls the router on the selector thread; it hands what may wait to the pool itself. */
@@ -172,6 +178,7 @@ public final class ClientRouter extends Handler.Wrapper {
             exchange.clearAnswerAndHeaders();
             reruns.increment();
         }
+        handOffs.increment();
         onPool(request, response, callback, () -> answer(exchange, response, callback));
         return true;
     }

@@ -59,6 +59,8 @@ public final class HttpServer {
         clientRoutes.accept(router);
         metrics.counter("upshift.http.selector.reruns", "Client requests that were about to wait on a selector thread "
                 + "(a new gray admission, a nonce commit) and ran again on a pool thread", router::reruns);
+        metrics.counter("upshift.http.selector.handoffs", "Client requests answered on a pool thread instead of the "
+                + "selector thread that read them (routes that wait, bodies not read whole, reruns)", router::handOffs);
         this.app = Javalin.create(cfg -> {
             cfg.startup.showJavalinBanner = false;
             cfg.startup.showOldJavalinVersionWarning = false;

@@ -99,9 +99,65 @@ class ReportJournalTest {
     }
 
     @Test
+    void theWriterStartsTheNextFileAndAnAppendDoesSoOnlyWhenTheWriterIsFarBehind() throws IOException {
+        try (ReportJournal journal = ReportJournal.open(dir, 0, 1024)) {
+            journal.rotateIfDue();
+            assertThat(journal.files()).as("not full yet").isEqualTo(1);
+            int appended = 0;
+            while (Files.size(files().get(0)) < 1024) {
+                journal.append(ReportJournal.encode(report(++appended)));
+            }
+            journal.append(ReportJournal.encode(report(++appended)));
+            assertThat(journal.files()).as("appends past the size leave the rotation to the writer").isEqualTo(1);
+            journal.rotateIfDue();
+            assertThat(journal.files()).isEqualTo(2);
+            Path first = files().get(0);
+            long firstSize = Files.size(first);
+            journal.append(ReportJournal.encode(report(++appended)));
+            assertThat(Files.size(first)).as("the next record goes to the new file").isEqualTo(firstSize);
+            // No rotateIfDue from here on: at twice the size the append starts the next file itself.
+            while (journal.files() == 2) {
+                journal.append(ReportJournal.encode(report(++appended)));
+            }
+            assertThat(Files.size(files().get(1))).isGreaterThanOrEqualTo(2048).isLessThan(2048 + 1024);
+            journal.applied(appended);
+            assertThat(files()).hasSize(1);
+            journal.close(appended);
+        }
+        assertThat(files()).isEmpty();
+    }
+
+    @Test
+    void aForceWhileTheWriterRotatesLosesNothing() throws Exception {
+        try (ReportJournal journal = ReportJournal.open(dir, 0, 4096)) {
+            Thread forcer = new Thread(() -> {
+                while (!Thread.currentThread().isInterrupted()) {
+                    journal.forceIfDue();
+                    journal.rotateIfDue();
+                }
+            });
+            forcer.start();
+            for (int i = 1; i <= 2_000; i++) {
+                assertThat(journal.append(ReportJournal.encode(report(i)))).isEqualTo(i);
+            }
+            forcer.interrupt();
+            forcer.join();
+            journal.close(0);
+        }
+        try (ReportJournal journal = ReportJournal.open(dir, 0, 4096)) {
+            assertThat(journal.unapplied()).extracting(ReportJournal.Journaled::sequence)
+                    .containsExactlyElementsOf(java.util.stream.LongStream.rangeClosed(1, 2_000).boxed().toList());
+            journal.close(2_000);
+        }
+    }
+
+    @Test
     void fullFilesRotateAndAreDeletedOnceApplied() throws IOException {
         try (ReportJournal journal = ReportJournal.open(dir, 0, 1024)) {
-            appendReports(journal, 60);
+            for (int i = 1; i <= 60; i++) {
+                journal.append(ReportJournal.encode(report(i)));
+                journal.rotateIfDue();
+            }
             int before = journal.files();
             assertThat(before).isGreaterThan(4);
             assertThat(files()).hasSize(before);

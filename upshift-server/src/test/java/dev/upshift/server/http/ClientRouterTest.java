@@ -296,15 +296,15 @@ class ClientRouterTest {
     @Test
     void aRouteAboutToWaitRunsAgainOnAPoolThreadWithWhatItKept() throws Exception {
         RUNS.set(0);
-        HttpResponse<String> r = send(at("/v1/waits").POST(HttpRequest.BodyPublishers.ofString("once")));
-        assertThat(r.statusCode()).isEqualTo(200);
-        JsonNode body = json(r);
+        // In one write, so the body is there with the headers and the route starts on the selector thread (a client
+        // that sends the body in a second packet would have it handed to the pool at once: one run).
+        String answer = sendRaw("POST /v1/waits HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nConnection: close\r\n\r\nonce");
+        JsonNode body = answerBody(answer);
         assertThat(body.get("selector").asBoolean()).isFalse();
         assertThat(body.get("body").asText()).isEqualTo("once"); // the body read on the selector is read again
         assertThat(RUNS.get()).isEqualTo(2);
         // the second run saw what the first kept; the first run's headers are gone with its answer
-        assertThat(r.headers().firstValue("X-Run-2")).contains("set");
-        assertThat(r.headers().firstValue("X-Run-1")).isEmpty();
-        assertThat(r.headers().allValues("X-Trace-Id")).hasSize(1);
+        assertThat(head(answer)).contains("\r\nx-run-2: set").doesNotContain("x-run-1");
+        assertThat(head(answer).split("\r\nx-trace-id: ", -1)).hasSize(2);
     }
 }

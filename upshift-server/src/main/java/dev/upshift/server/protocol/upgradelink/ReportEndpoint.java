@@ -55,8 +55,10 @@ public final class ReportEndpoint {
     }
 
     public void register(ClientRouter r) {
-        // A report waits until it is stored (the report journal with SQLite, a commit with PostgreSQL).
-        r.post("/v1/app/report", ClientRouter.Threading.POOL, this::handle);
+        // A report is answered once it is stored: with PostgreSQL after a commit (a pool thread waits for it), with
+        // SQLite once its record is in the report journal, which does not wait (the selector thread may write it).
+        ClientRouter.Threading threading = events.reportWaits() ? ClientRouter.Threading.POOL : calls.threading();
+        r.post("/v1/app/report", threading, this::handle);
     }
 
     private void handle(ClientExchange exchange) {
