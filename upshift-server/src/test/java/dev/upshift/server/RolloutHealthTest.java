@@ -6,6 +6,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.List;
@@ -120,6 +124,37 @@ class RolloutHealthTest {
         assertThat(runHealth()).as("old failures do not pause it again").isEmpty();
         assertThat(server.adminOk("GET", "/api/admin/v1/audit-log", null, 200).get("items").get(0).get("action").asText())
                 .isEqualTo("strategy.resume");
+    }
+
+    @Test
+    void theHealthCountReadsAnIndexOfUpgradeReportsOnly() throws Exception {
+        reports(3, 2);
+        server.server().events().flush();
+        try (Connection c = DriverManager.getConnection(server.dbUrl); Statement s = c.createStatement()) {
+            if (database == TestDatabase.SQLITE) {
+                // the query RolloutHealth.evidence runs
+                try (ResultSet rs = s.executeQuery("EXPLAIN QUERY PLAN SELECT COUNT(*), COALESCE(SUM(CASE WHEN "
+                        + "result_code <> 0 THEN 1 ELSE 0 END), 0) FROM events WHERE target_version_id = " + v2
+                        + " AND event_type = 'upgrade' AND received_at >= 0")) {
+                    StringBuilder plan = new StringBuilder();
+                    while (rs.next()) {
+                        plan.append(rs.getString("detail")).append('\n');
+                    }
+                    assertThat(plan.toString()).contains("COVERING INDEX ix_events_upgrades");
+                }
+            } else {
+                try (ResultSet rs = s.executeQuery(
+                        "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_events_upgrades'")) {
+                    assertThat(rs.next()).isTrue();
+                    assertThat(rs.getString(1)).contains("(target_version_id, received_at, result_code)")
+                            .contains("WHERE ((event_type)::text = 'upgrade'::text)");
+                }
+            }
+            try (ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM events WHERE event_type = 'upgrade'")) {
+                rs.next();
+                assertThat(rs.getLong(1)).isEqualTo(5);
+            }
+        }
     }
 
     @Test
