@@ -26,9 +26,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The one event pipeline, with one writer thread ({@code upshift-events}): client reports go through a bounded
- * in-process queue, and the writer stores whatever has accumulated (up to 2000 reports) in one transaction: the raw
- * rows, their daily roll-ups and the device registrations ({@link EventWriter}). Server facts are summed in memory
- * ({@link FactTally}) and written by the same thread once a second (decision 0021).
+ * in-process queue, and the writer stores whatever has accumulated (up to 8 000 reports, decision 0028) in one
+ * transaction: the raw rows, their daily roll-ups and the device registrations ({@link EventWriter}). Server facts
+ * are summed in memory ({@link FactTally}) and written by the same thread once a second (decision 0021).
  *
  * <p>Two guarantees, on purpose different (decisions 0015 and 0021):
  * <ul>
@@ -333,11 +333,19 @@ public final class EventQueue implements AutoCloseable {
                     long backoff = 50;
                     // Journaled reports are acknowledged already: a failed batch is retried, never refused. Reports
                     // arriving meanwhile fill the queue and are refused once it is full (the clients retry).
-                    while (!writeBatch(batch) && journal != null && !closed) {
+                    boolean written;
+                    while (!(written = writeBatch(batch)) && journal != null && !closed) {
                         journal.forceIfDue(); // an outage of the database must not also leave the journal unforced
                         journal.rotateIfDue();
                         Thread.sleep(backoff);
                         backoff = Math.min(5_000, backoff * 2);
+                    }
+                    if (!written && journal != null) {
+                        // Stopping with a batch that failed: a later batch must not commit, since its applied mark
+                        // would pass over this one's reports. They all stay in the journal for the next start.
+                        batch.forEach(p -> settleFailed(p, null));
+                        batch.clear();
+                        break;
                     }
                     batch.clear();
                 }
@@ -370,7 +378,7 @@ public final class EventQueue implements AutoCloseable {
      */
     private void linger(List<Pending> batch) {
         long deadline = System.nanoTime() + lingerNanos;
-        while (batch.size() < MAX_BATCH && !closed && flushing.get() == 0) {
+        while (batch.size() < MAX_BATCH && !closed && flushing.get() == 0 && !Thread.currentThread().isInterrupted()) {
             long left = deadline - System.nanoTime();
             if (left <= 0) {
                 return;

@@ -1,6 +1,5 @@
 package dev.upshift.server.events;
 
-import dev.upshift.server.http.RequestThreads;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -49,8 +48,7 @@ import org.slf4j.LoggerFactory;
  * <p>Thread safety: {@link #append} is synchronized (records are written in sequence order); the other methods are
  * called by the event writer thread and synchronize on the same monitor, but do their file-system work (forcing,
  * starting the next file, deleting applied ones) outside it: an append may run on a selector thread (decision
- * 0028), and the only slow call it makes is the rotation it falls back to when the writer is far behind, which it
- * announces with {@link RequestThreads#beforeBlocking()}.
+ * 0028), so the one system call it makes under the monitor is its own {@code write}.
  */
 final class ReportJournal implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ReportJournal.class);
@@ -82,10 +80,25 @@ final class ReportJournal implements AutoCloseable {
     private boolean dirty;
     private long lastForce = System.nanoTime();
     private boolean closed;
+    /** The last append failed part-way: the current file ends in a torn record and takes no more. */
+    private boolean torn;
+    private long lastRotateWarning;
 
-    private ReportJournal(Path dir, long rotateBytes) {
+    /** Opens a new journal file for writing (tests wrap the channel to make writes fail). */
+    @FunctionalInterface
+    interface FileOpener {
+        FileChannel open(Path file) throws IOException;
+    }
+
+    private static final FileOpener CREATE_NEW = file -> FileChannel.open(file, StandardOpenOption.CREATE_NEW,
+            StandardOpenOption.READ, StandardOpenOption.WRITE);
+
+    private final FileOpener opener;
+
+    private ReportJournal(Path dir, long rotateBytes, FileOpener opener) {
         this.dir = dir;
         this.rotateBytes = rotateBytes;
+        this.opener = opener;
     }
 
     /**
@@ -99,7 +112,11 @@ final class ReportJournal implements AutoCloseable {
     }
 
     static ReportJournal open(Path dir, long appliedThrough, long rotateBytes) {
-        ReportJournal journal = new ReportJournal(dir, rotateBytes);
+        return open(dir, appliedThrough, rotateBytes, CREATE_NEW);
+    }
+
+    static ReportJournal open(Path dir, long appliedThrough, long rotateBytes, FileOpener opener) {
+        ReportJournal journal = new ReportJournal(dir, rotateBytes, opener);
         try {
             Files.createDirectories(dir);
             journal.recover(appliedThrough);
@@ -118,18 +135,19 @@ final class ReportJournal implements AutoCloseable {
     }
 
     /**
-     * Writes one report and returns its sequence number once the record is in the page cache.
+     * Writes one report and returns its sequence number once the record is in the page cache. Never rotates: the
+     * writer does ({@link #rotateIfDue}), and the event queue's capacity bounds what can be appended between two of
+     * its calls, so a file stays below about twice {@link #ROTATE_BYTES}.
      *
-     * @throws IOException if it cannot be written (disk full, closed): the report must then be refused
+     * @throws IOException if it cannot be written (disk full, closed, or a new file not started yet after a failed
+     *                     write): the report must then be refused
      */
     synchronized long append(byte[] event) throws IOException {
         if (closed) {
             throw new IOException("the report journal " + dir + " is closed");
         }
-        if (currentBytes >= 2 * rotateBytes) {
-            // The writer normally starts the next file (rotateIfDue); it is behind, so this thread must.
-            RequestThreads.beforeBlocking();
-            rotate();
+        if (torn) {
+            throw new IOException("the report journal's last write failed; waiting for a new file");
         }
         long sequence = nextSequence;
         ByteBuffer record = record(sequence, event);
@@ -139,8 +157,9 @@ final class ReportJournal implements AutoCloseable {
                 at += current.write(record, at);
             }
         } catch (IOException e) {
-            // A partial record is a torn tail: continue in a new file, so later records are never behind it.
-            currentBytes = rotateBytes;
+            // A partial record is a torn tail, and reading stops there: nothing may be written after it, so appends
+            // are refused until the writer has started a new file.
+            torn = true;
             throw e;
         }
         nextSequence++;
@@ -196,7 +215,7 @@ final class ReportJournal implements AutoCloseable {
         try {
             channel.force(false);
         } catch (ClosedChannelException e) {
-            // rotated or closed meanwhile: sealing forced the file
+            // Rotated or closed meanwhile (sealing forced the file), or this thread was interrupted while stopping.
         } catch (IOException e) {
             // The records are still in the page cache (they survive kill -9); only an OS crash could lose them.
             LOG.error("forcing the report journal {} to disk failed: {}", file, e.toString());
@@ -207,14 +226,14 @@ final class ReportJournal implements AutoCloseable {
     }
 
     /**
-     * Called by the writer thread: once the current file has reached its size, starts the next one and seals this
-     * one, doing the file-system work (create, force, close) outside the lock, so an append (which may run on a
-     * selector thread) never waits for it. An append rotates by itself only when the writer fell far behind.
+     * Called by the writer thread: once the current file has reached its size, or ends in a torn record, starts the
+     * next one and seals this one, doing the file-system work (create, force, close) outside the lock, so an append
+     * (which may run on a selector thread) never waits for it.
      */
     void rotateIfDue() {
         long number;
         synchronized (this) {
-            if (closed || currentBytes < rotateBytes) {
+            if (closed || (currentBytes < rotateBytes && !torn)) {
                 return;
             }
             number = nextFileNumber++;
@@ -224,14 +243,17 @@ final class ReportJournal implements AutoCloseable {
         try {
             next = createFile(file);
         } catch (IOException e) {
-            LOG.warn("cannot start the report journal file {}; appends continue in the current one: {}", file,
-                    e.toString());
+            if (System.nanoTime() - lastRotateWarning > 60_000_000_000L) { // the writer retries every few ms
+                lastRotateWarning = System.nanoTime();
+                LOG.warn("cannot start the report journal file {}; {}: {}", file, torn
+                        ? "reports are refused until it can" : "appends continue in the current one", e.toString());
+            }
             return;
         }
         FileChannel previous;
         Path previousFile;
         synchronized (this) {
-            if (closed || currentBytes < rotateBytes) { // closed, or an append rotated meanwhile
+            if (closed) {
                 closeQuietly(next);
                 deleteQuietly(file);
                 return;
@@ -240,6 +262,7 @@ final class ReportJournal implements AutoCloseable {
             previousFile = currentFile;
             sealed.addLast(new Sealed(previousFile, currentLastSequence));
             use(next, file);
+            torn = false;
         }
         forceAndClose(previous, previousFile);
     }
@@ -277,14 +300,6 @@ final class ReportJournal implements AutoCloseable {
 
     // ---- files ----------------------------------------------------------------------------------------------------
 
-    private void rotate() throws IOException {
-        FileChannel previous = current;
-        Path previousFile = currentFile;
-        long previousLast = currentLastSequence;
-        startFile();
-        seal(previous, previousFile, previousLast);
-    }
-
     /** Forces and closes a finished file; it is deleted once every record in it is applied. */
     private void seal(FileChannel channel, Path file, long lastSequence) {
         forceAndClose(channel, file);
@@ -294,9 +309,10 @@ final class ReportJournal implements AutoCloseable {
     private static void forceAndClose(FileChannel channel, Path file) {
         try {
             channel.force(false);
-            channel.close();
         } catch (IOException e) {
-            LOG.error("closing the report journal file {} failed: {}", file, e.toString());
+            LOG.error("forcing the report journal file {} failed: {}", file, e.toString());
+        } finally {
+            closeQuietly(channel);
         }
     }
 
@@ -313,8 +329,7 @@ final class ReportJournal implements AutoCloseable {
 
     /** A new file holding only the format's magic, its name forced into the directory. */
     private FileChannel createFile(Path file) throws IOException {
-        FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
-                StandardOpenOption.WRITE);
+        FileChannel channel = opener.open(file);
         try {
             channel.write(ByteBuffer.wrap(MAGIC), 0);
             try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {

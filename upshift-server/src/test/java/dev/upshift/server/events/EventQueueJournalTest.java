@@ -141,6 +141,30 @@ class EventQueueJournalTest {
     }
 
     @Test
+    void stoppingWithAFailingBatchKeepsItAndEveryLaterReportInTheJournal() throws Exception {
+        int reports = EventQueue.MAX_BATCH + 10;
+        try (Database db = Database.open(url, null, null)) {
+            db.jdbi().useHandle(h -> h.execute("CREATE TRIGGER poison BEFORE INSERT ON events "
+                    + "WHEN NEW.device_key = 'poison' BEGIN SELECT RAISE(ABORT, 'a poisoned report'); END"));
+            EventQueue queue = new EventQueue(db, Clock.systemUTC(), UTC, 0, EventQueue.DEFAULT_CAPACITY, journalDir,
+                    TimeUnit.MINUTES.toNanos(1));
+            queue.report(report("poison", null));
+            for (int i = 1; i < reports; i++) {
+                queue.report(report("d" + i, null));
+            }
+            // The batch with the poisoned report fails at every attempt; a later batch would commit, and its applied
+            // mark would pass over the failed one's reports.
+            queue.close();
+            assertThat(count(db, "SELECT COUNT(*) FROM events")).isZero();
+            assertThat(count(db, "SELECT applied_through FROM event_journal")).isZero();
+            db.jdbi().useHandle(h -> h.execute("DROP TRIGGER poison"));
+            try (EventQueue restarted = EventQueue.journaled(db, Clock.systemUTC(), UTC, 0, journalDir)) {
+                assertThat(count(db, "SELECT COUNT(*) FROM events")).isEqualTo(reports);
+            }
+        }
+    }
+
+    @Test
     void aFailingBatchIsRetriedUntilItCommitsAndNothingIsLost() throws Exception {
         try (Database db = Database.open(url, null, null); Connection other = DriverManager.getConnection(url);
              Statement s = other.createStatement()) {
