@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the Upshift benchmarks and writes docs/benchmarks.md (about 10 minutes on 2 cores).
+# Runs the Upshift benchmarks and writes docs/benchmarks.md (about 13 minutes on 2 cores).
 #
 #   upshift-bench/run.sh           # everything: load scenario against nginx and the bare Java stack, then JMH
 #   upshift-bench/run.sh --smoke   # ~30-60 s: every step once with tiny durations; writes upshift-bench/target/smoke.md
