@@ -177,6 +177,12 @@ class ClientRouterTest {
     }
 
     /** The status line and headers of a raw answer, lower-cased. */
+    /** A POST, headers and ASCII body in one string (one write), after whose answer the server closes. */
+    private static String closingPost(String target, String body) {
+        return "POST " + target + " HTTP/1.1\r\nHost: x\r\nContent-Length: " + body.length()
+                + "\r\nConnection: close\r\n\r\n" + body;
+    }
+
     private static String head(String answer) {
         return answer.substring(0, answer.indexOf("\r\n\r\n")).toLowerCase(java.util.Locale.ROOT);
     }
@@ -185,7 +191,7 @@ class ClientRouterTest {
     void aBodyOverTheCapIs413AndTheConnectionStaysUsable() throws Exception {
         String big = "x".repeat(100);
         String both = sendRaw("POST /v1/echo HTTP/1.1\r\nHost: x\r\nContent-Length: " + big.length() + "\r\n\r\n" + big
-                + "POST /v1/echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
+                + closingPost("/v1/echo", "ok"));
         assertThat(both).startsWith("HTTP/1.1 413").contains("\"code\":413001")
                 .contains("Request body is larger than 16 bytes");
         assertThat(both.substring(both.indexOf("413001"))).contains("HTTP/1.1 200").contains("\"body\":\"ok\"");
@@ -229,7 +235,7 @@ class ClientRouterTest {
 
     @Test
     void aMalformedQueryIs400003() throws Exception {
-        String answer = sendRaw("POST /v1/echo?q=%zz HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nConnection: close\r\n\r\nx");
+        String answer = sendRaw(closingPost("/v1/echo?q=%zz", "x"));
         assertThat(answer).startsWith("HTTP/1.1 400").contains("application/json").contains("\"code\":400003")
                 .contains("not valid percent-encoded UTF-8");
     }
@@ -242,7 +248,7 @@ class ClientRouterTest {
     @Test
     void aBodyThatCameWithItsHeadersIsAnsweredOnTheSelectorThread() throws Exception {
         JsonNode body = answerBody(sendRaw(
-                "POST /v1/where HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello"));
+                closingPost("/v1/where", "hello")));
         assertThat(body.get("selector").asBoolean()).isTrue();
         assertThat(body.get("body").asText()).isEqualTo("hello");
         // and through a pooling client, request after request
@@ -288,7 +294,7 @@ class ClientRouterTest {
     @Test
     void aPoolRouteNeverRunsOnTheSelectorThread() throws Exception {
         JsonNode r = answerBody(sendRaw(
-                "POST /v1/pool HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"));
+                closingPost("/v1/pool", "ok")));
         assertThat(r.get("selector").asBoolean()).isFalse();
         assertThat(r.get("body").asText()).isEqualTo("ok");
     }
@@ -298,7 +304,7 @@ class ClientRouterTest {
         RUNS.set(0);
         // In one write, so the body is there with the headers and the route starts on the selector thread (a client
         // that sends the body in a second packet would have it handed to the pool at once: one run).
-        String answer = sendRaw("POST /v1/waits HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nConnection: close\r\n\r\nonce");
+        String answer = sendRaw(closingPost("/v1/waits", "once"));
         JsonNode body = answerBody(answer);
         assertThat(body.get("selector").asBoolean()).isFalse();
         assertThat(body.get("body").asText()).isEqualTo("once"); // the body read on the selector is read again
