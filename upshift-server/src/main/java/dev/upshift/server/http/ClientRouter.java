@@ -53,9 +53,16 @@ public final class ClientRouter extends Handler.Wrapper {
     }
 
     /** Turns an exception a route threw into the client API's error answer. */
-    @FunctionalInterface
     public interface ErrorAnswer {
         void answer(ClientExchange exchange, Exception error);
+
+        /**
+         * Whether answering this error does nothing but write the answer, as for the errors a client causes (a
+         * refused signature or nonce, a flow limit, an unknown app): those are answered on the selector thread like
+         * any other answer. Any other error may log, and a log that cannot keep up must not stall a selector's
+         * connections, so it is answered from a pool thread.
+         */
+        boolean answersWithoutLogging(Exception error);
     }
 
     /** Sees every answered request: access log and metrics. */
@@ -127,7 +134,10 @@ public final class ClientRouter extends Handler.Wrapper {
         return reruns.sum();
     }
 
-    /** Requests to a route that ran on a pool thread: POOL routes, bodies not read whole, and {@link #reruns}. */
+    /**
+     * Requests to a route that ran or were answered on a pool thread: POOL routes, bodies not read whole,
+     * {@link #reruns}, and errors whose answer may log.
+     */
     public long handOffs() {
         return handOffs.sum();
     }
@@ -205,18 +215,23 @@ public final class ClientRouter extends Handler.Wrapper {
 
     /**
      * Runs the route and writes its answer; false, with nothing written, if the route was about to wait on a
-     * selector thread (it then runs again on a pool thread). An error thrown on a selector thread is answered on a
-     * pool thread: its answer may log, and a log that cannot keep up must not stall a selector's connections.
+     * selector thread (it then runs again on a pool thread). An error thrown on a selector thread is answered there
+     * if its answer only writes ({@link ErrorAnswer#answersWithoutLogging}), else on a pool thread: refusals are
+     * what a misbehaving client or a flow-limited rollout sends by the thousand, and a hand-off made each one cost
+     * more than a check.
      */
     private boolean answer(Exchange exchange, Response response, Callback callback) {
         try {
             exchange.route.route().handle(exchange);
         } catch (Exception e) {
-            if (!RequestThreads.onSelector()) {
-                answerError(exchange, e, response, callback);
-            } else if (e instanceof RequestThreads.WouldBlockException) {
+            boolean onSelector = RequestThreads.onSelector();
+            if (onSelector && e instanceof RequestThreads.WouldBlockException) {
                 return false;
+            }
+            if (!onSelector || errors.answersWithoutLogging(e)) {
+                answerError(exchange, e, response, callback);
             } else {
+                handOffs.increment();
                 onPool(exchange.request, response, callback, () -> answerError(exchange, e, response, callback));
             }
             return true;

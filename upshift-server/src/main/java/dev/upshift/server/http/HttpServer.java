@@ -55,12 +55,23 @@ public final class HttpServer {
             }
             metrics.recordRequest(method, route, status, nanos);
         };
-        ClientRouter router = new ClientRouter(HttpServer::clientError, requests, RandomKeys::traceId);
+        ClientRouter router = new ClientRouter(new ClientRouter.ErrorAnswer() {
+            @Override
+            public void answer(ClientExchange exchange, Exception error) {
+                clientError(exchange, error);
+            }
+
+            @Override
+            public boolean answersWithoutLogging(Exception error) {
+                return error instanceof ClientApiException || error instanceof ClientRouter.MalformedQueryException;
+            }
+        }, requests, RandomKeys::traceId);
         clientRoutes.accept(router);
         metrics.counter("upshift.http.selector.reruns", "Client requests that were about to wait on a selector thread "
                 + "(a new gray admission, a nonce commit) and ran again on a pool thread", router::reruns);
         metrics.counter("upshift.http.selector.handoffs", "Client requests answered on a pool thread instead of the "
-                + "selector thread that read them (routes that wait, bodies not read whole, reruns)", router::handOffs);
+                + "selector thread that read them (routes that wait, bodies not read whole, reruns, errors that may log)",
+                router::handOffs);
         this.app = Javalin.create(cfg -> {
             cfg.startup.showJavalinBanner = false;
             cfg.startup.showOldJavalinVersionWarning = false;

@@ -159,6 +159,23 @@ class ClientRouterTest {
         assertThat(r.body()).doesNotContain("secret").doesNotContain("IllegalStateException");
     }
 
+    @Test
+    void aRefusalIsAnsweredOnTheSelectorAndAnErrorThatLogsOnThePool() throws Exception {
+        long before = handOffs();
+        assertThat(send(at("/v1/refused")).statusCode()).isEqualTo(503);
+        assertThat(sendRaw(closingPost("/v1/echo?q=%zz", "x"))).as("a malformed query").startsWith("HTTP/1.1 400");
+        assertThat(handOffs()).as("refusals only write their answer").isEqualTo(before);
+        assertThat(send(at("/v1/broken")).statusCode()).isEqualTo(500);
+        assertThat(handOffs()).as("an unexpected error is logged from a pool thread").isEqualTo(before + 1);
+    }
+
+    private static long handOffs() {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^upshift_http_selector_handoffs_total (\\S+)$")
+                .matcher(METRICS.scrape());
+        assertThat(m.find()).as("the hand-off counter is exported").isTrue();
+        return Math.round(Double.parseDouble(m.group(1)));
+    }
+
     /** Sends {@code parts} on one connection, pausing between them, and returns all it answers until it closes. */
     private static String sendRaw(String... parts) throws Exception {
         try (Socket s = new Socket("127.0.0.1", server.port())) {
