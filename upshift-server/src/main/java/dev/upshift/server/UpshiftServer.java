@@ -181,6 +181,9 @@ public final class UpshiftServer implements AutoCloseable {
             metrics.counter("upshift.events.dropped", "Server facts dropped (queue full or batch failed)",
                     eventQueue::dropped);
             metrics.counter("upshift.events.written", "Events written to the database", eventQueue::written);
+            metrics.gauge("upshift.events.facts.flush.interval.seconds", "Seconds between writes of the summed check "
+                    + "facts: 1 while they are cheap, up to 10 when many roll-up keys change (decision 0029)",
+                    eventQueue::factFlushIntervalSeconds);
             eventQueue.setBatchListener(nanos -> metrics.recordBatchTime("events", nanos));
             metrics.gauge("upshift.catalog.snapshot.age.seconds", "Seconds since the catalog snapshot was built",
                     () -> (System.currentTimeMillis() - catalog.current().loadedAtMillis()) / 1000.0);

@@ -78,6 +78,41 @@ class FactTallyTest {
     }
 
     @Test
+    void theFlushIntervalIsASecondWhileFlushesAreCheapAndTenTimesALongFlushUpToTenSeconds() {
+        assertThat(EventQueue.factFlushInterval(0)).isEqualTo(EventQueue.FACT_FLUSH_NANOS);
+        assertThat(EventQueue.factFlushInterval(100_000_000L)).isEqualTo(1_000_000_000L);
+        assertThat(EventQueue.factFlushInterval(250_000_000L)).isEqualTo(2_500_000_000L);
+        assertThat(EventQueue.factFlushInterval(999_000_000L)).isEqualTo(9_990_000_000L);
+        assertThat(EventQueue.factFlushInterval(3_000_000_000L)).isEqualTo(EventQueue.FACT_FLUSH_MAX_NANOS);
+        assertThat(EventQueue.factFlushInterval(Long.MAX_VALUE / 10)).isEqualTo(EventQueue.FACT_FLUSH_MAX_NANOS);
+    }
+
+    @Test
+    void eachFlushSetsTheNextIntervalFromItsDurationAndAnEmptyOneResetsIt() throws Exception {
+        try (Database db = Database.open("jdbc:sqlite:" + dir.resolve("t.db"), null, null)) {
+            db.migrate();
+            db.jdbi().useHandle(h -> h.execute("INSERT INTO tenants (name, created_at) VALUES ('t', 0)"));
+            long now = System.currentTimeMillis();
+            java.util.concurrent.atomic.AtomicLong lastFlush = new java.util.concurrent.atomic.AtomicLong();
+            try (EventQueue queue = new EventQueue(db, Clock.systemUTC(), ZONE, 0)) {
+                queue.setBatchListener(lastFlush::set);
+                for (int version = 1; version <= 20_000; version++) { // a roll-up key each: one upsert each
+                    queue.record(Event.fact(1, 1, Event.CHECKED, now, version, 0, null, null, "", "", "", ""));
+                }
+                queue.flush();
+                assertThat(lastFlush.get()).isPositive();
+                assertThat(queue.factFlushIntervalSeconds())
+                        .isEqualTo(EventQueue.factFlushInterval(lastFlush.get()) / 1e9);
+                queue.flush(); // nothing summed since
+                assertThat(queue.factFlushIntervalSeconds()).isEqualTo(1.0);
+            }
+            long rows = db.jdbi().withHandle(h -> h.createQuery("SELECT COUNT(*) FROM event_daily")
+                    .mapTo(Long.class).one());
+            assertThat(rows).isEqualTo(20_000);
+        }
+    }
+
+    @Test
     void aDeviceIsWrittenOnceUntilItsModelChangesOrItsLastSeenIsAMinuteOld() {
         FactTally tally = new FactTally(ZONE);
         long t0 = 1_700_000_000_000L;
