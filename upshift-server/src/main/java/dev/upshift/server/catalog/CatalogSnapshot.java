@@ -119,11 +119,17 @@ public final class CatalogSnapshot {
      * Only for recognising installed versions; deleted versions are never offered.
      */
     public Optional<Long> installedVersionId(long appId, String platform, String arch, String semver, long code) {
-        Optional<Version> live = semver != null ? versionByIdentity(appId, platform, arch, semver)
-                : versionByCode(appId, platform, arch, code);
-        if (live.isPresent()) {
-            return Optional.of(live.get().id());
-        }
+        Optional<Version> live = liveInstalledVersion(appId, platform, arch, semver, code);
+        return live.isPresent() ? Optional.of(live.get().id()) : deletedVersionId(appId, platform, arch, semver, code);
+    }
+
+    /** The version a client runs if it is live: by canonical SemVer when given, else by integer code. */
+    public Optional<Version> liveInstalledVersion(long appId, String platform, String arch, String semver, long code) {
+        return semver != null ? versionByIdentity(appId, platform, arch, semver) : versionByCode(appId, platform, arch, code);
+    }
+
+    /** The id a deleted version had, so that clients still running it are recognised. */
+    public Optional<Long> deletedVersionId(long appId, String platform, String arch, String semver, long code) {
         return Optional.ofNullable(deletedVersionIds.get(identity(appId, platform, arch, semver != null ? semver : "#" + code)));
     }
 

@@ -56,8 +56,8 @@ public final class EventQueue implements AutoCloseable {
     static final int MAX_BATCH = 8000;
     /**
      * The SQLite page cache of the connection the writer uses, in KiB (SQLite's default is 2 000). A batch touches
-     * a leaf page of each events index per report; with the default, pages are read again and spilled to the WAL
-     * before the commit.
+     * a leaf page of each events index per report, and a flush of the facts a page of the roll-ups per key; with the
+     * default, pages are read again and spilled to the WAL before the commit.
      */
     private static final int WRITER_CACHE_KIB = 32 * 1024;
     private static final long REPORT_WAIT_MILLIS = 5_000;
@@ -323,7 +323,7 @@ public final class EventQueue implements AutoCloseable {
             return;
         }
         long start = System.nanoTime();
-        try (Connection c = db.dataSource().getConnection()) {
+        try (Connection c = writerConnection()) {
             c.setAutoCommit(false);
             try {
                 EventWriter.write(c, drained);
@@ -453,19 +453,28 @@ public final class EventQueue implements AutoCloseable {
         return true;
     }
 
+    /** A pool connection with the writer's page cache ({@link #WRITER_CACHE_KIB}) with SQLite. */
+    private Connection writerConnection() throws SQLException {
+        Connection c = db.dataSource().getConnection();
+        if (db.dialect() == Database.Dialect.SQLITE) {
+            // The pool hands this thread the connection it used last, so in practice one connection keeps the
+            // larger cache; a no-op when it already has it.
+            try (Statement st = c.createStatement()) {
+                st.execute("PRAGMA cache_size = -" + WRITER_CACHE_KIB);
+            } catch (SQLException | RuntimeException e) {
+                c.close();
+                throw e;
+            }
+        }
+        return c;
+    }
+
     /**
      * Stores reports in one transaction and, with a journal, moves the applied mark to {@code lastSequence} in the
      * same transaction, so a report is either in the database and below the mark, or in neither.
      */
     private boolean[] store(List<Event> events, long lastSequence) throws SQLException {
-        try (Connection c = db.dataSource().getConnection()) {
-            if (db.dialect() == Database.Dialect.SQLITE) {
-                // The pool hands this thread the connection it used last, so in practice one connection keeps
-                // the larger cache; a no-op when it already has it.
-                try (Statement st = c.createStatement()) {
-                    st.execute("PRAGMA cache_size = -" + WRITER_CACHE_KIB);
-                }
-            }
+        try (Connection c = writerConnection()) {
             c.setAutoCommit(false);
             try {
                 boolean[] inserted = writer.write(c, events);

@@ -47,13 +47,16 @@ public final class UpdateChecks {
     }
 
     public Outcome check(CatalogSnapshot snap, App app, Request r) {
-        Optional<Long> installed = snap.installedVersionId(app.id(), r.platform(), r.arch(),
-                r.current().semver() != null ? r.current().semver().canonical() : null, r.current().code());
+        String semver = r.current().semver() != null ? r.current().semver().canonical() : null;
+        // One lookup gives both the installed id and whether it is yanked; a deleted version is never yanked.
+        Optional<Version> live = snap.liveInstalledVersion(app.id(), r.platform(), r.arch(), semver, r.current().code());
+        Long installed = live.isPresent() ? Long.valueOf(live.get().id())
+                : snap.deletedVersionId(app.id(), r.platform(), r.arch(), semver, r.current().code()).orElse(null);
         String channel = r.channel() != null ? r.channel() : r.current().impliedChannel();
-        RolloutQuery q = new RolloutQuery(r.current(), installed.orElse(null), r.appointed(),
+        RolloutQuery q = new RolloutQuery(r.current(), installed, r.appointed(),
                 r.platform(), r.arch(), channel, r.deviceKey(), r.deviceModel(),
                 snap.groupsOf(app.tenantId(), r.deviceKey()), clock.instant(),
-                installed.flatMap(snap::version).map(Version::yanked).orElse(false));
+                live.isPresent() && live.get().yanked());
         Decision d = RolloutEngine.decide(snap.rules(app.id()), q, counters);
         Version offered = null;
         Long strategyId = null;
