@@ -6,7 +6,6 @@ The clock starts when the launcher is started and stops at the first 200. One pr
 10 ms and then stops the server (SIGTERM) and waits for it: a poller that spawned `curl` every 10 ms used about
 three quarters of a core here, which the start, CPU-bound on two cores, then lacked.
 """
-import os
 import signal
 import socket
 import subprocess
@@ -29,7 +28,19 @@ def ready(port):
         return False
 
 
+def fail(message, log_file):
+    """Exits with the message and the server log's last lines (run.sh deletes its work directory on exit)."""
+    try:
+        with open(log_file, "rb") as log:
+            tail = log.read().decode("utf-8", "replace").splitlines()[-20:]
+    except OSError:
+        tail = []
+    sys.exit("\n".join([f"start_time.py: {message}"] + tail))
+
+
 def main():
+    # A SIGTERM (run.sh stopped) unwinds through the finally below, which stops the server.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     data_dir, log_file = sys.argv[1], sys.argv[2]
     timeout_s = float(sys.argv[3]) if len(sys.argv) > 3 else 60
     port = free_port()
@@ -41,9 +52,9 @@ def main():
         try:
             while not ready(port):
                 if server.poll() is not None:
-                    sys.exit(f"start_time.py: the server exited with {server.returncode}; see {log_file}")
+                    fail(f"the server exited with {server.returncode}", log_file)
                 if time.monotonic() - start > timeout_s:
-                    sys.exit(f"start_time.py: not ready after {timeout_s:.0f} s; see {log_file}")
+                    fail(f"not ready after {timeout_s:.0f} s", log_file)
                 time.sleep(0.01)
             print(round((time.monotonic() - start) * 1000))
         finally:

@@ -39,7 +39,7 @@ class DemoTest {
             assertThat(exit).as(printed).isZero();
             assertThat(printed).contains("paused itself").contains("not offered 1.3").contains("all numbers agree");
 
-            server.server().events().flush(); // facts are stored once a second; the last check may still be counting
+            server.server().events().flush(); // facts are stored every 1-10 s; the last check may still be counting
             JsonNode app = server.adminOk("GET", "/api/admin/v1/apps?kind=win", null, 200).get("items").get(0);
             JsonNode stats = server.adminOk("GET", "/api/admin/v1/apps/" + app.get("key").asText() + "/statistics",
                     null, 200);

@@ -124,7 +124,7 @@ final class DemoCommand extends ClientCommand {
         long downloads = devices + early;
         long upgradesOk = (devices - upgradeFailures.get()) + (early - early * 3L / 10);
         Map<String, long[]> rows = new LinkedHashMap<>();
-        JsonNode info = signedGet("/v1/app/statistics/info?appKey=" + app).path("data");
+        JsonNode info = statisticsOnceWritten(offers, downloads, upgradesOk);
         Map<String, Long> metricsAfter = requestCounts();
         rows.put("checks (POST /v1/win/upgrade)", new long[]{checks, -1, -1,
                 delta(metricsBefore, metricsAfter, "POST", "/v1/win/upgrade")});
@@ -234,6 +234,29 @@ final class DemoCommand extends ClientCommand {
             }
         }
         return null;
+    }
+
+    /**
+     * The app's statistics once they show the expected counts, or after 15 s: check facts reach the roll-ups the
+     * statistics read every 1-10 s, later under load (decision 0029), so the last checks may still be summing.
+     */
+    private JsonNode statisticsOnceWritten(long offers, long downloads, long upgradesOk) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        while (true) {
+            JsonNode info = signedGet("/v1/app/statistics/info?appKey=" + app).path("data");
+            boolean written = info.path("totalAppGetStrategyCount").asLong(-1) == offers
+                    && info.path("totalDownloadCount").asLong(-1) == downloads
+                    && info.path("totalAppUpgradeCount").asLong(-1) == upgradesOk;
+            if (written || System.nanoTime() >= deadline) {
+                return info;
+            }
+            try {
+                Thread.sleep(250);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return info;
+            }
+        }
     }
 
     /** Request counts per method and route from {@code /metrics} ({@code METHOD route} → count, all statuses). */

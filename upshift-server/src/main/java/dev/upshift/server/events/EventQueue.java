@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * The one event pipeline, with one writer thread ({@code upshift-events}): client reports go through a bounded
  * in-process queue, and the writer stores whatever has accumulated (up to 8 000 reports, decision 0028) in one
  * transaction: the raw rows, their daily roll-ups and the device registrations ({@link EventWriter}). Server facts
- * are summed in memory ({@link FactTally}) and written by the same thread once a second (decision 0021).
+ * are summed in memory ({@link FactTally}) and written by the same thread every 1-10 s (decisions 0021, 0029).
  *
  * <p>Two guarantees, on purpose different (decisions 0015 and 0021):
  * <ul>
@@ -40,8 +40,9 @@ import org.slf4j.LoggerFactory;
  *       written, a failed batch or no commit within the wait raise {@link UnavailableException} (the client answer
  *       is 503001; the client retries, and a client event id makes the retry harmless).
  *   <li><b>Facts</b> ({@link #record}: checked, offered, downloaded) never wait: they add to counters that the
- *       writer stores once a second. A failed flush keeps them for the next one; a {@code kill -9} loses the last
- *       second. They never take room in the queue, so a flood of checks cannot crowd out reports.
+ *       writer stores every second, or up to every 10 s while a flush takes long. A failed flush keeps them for the
+ *       next one; a {@code kill -9} loses those not yet stored. They never take room in the queue, so a flood of
+ *       checks cannot crowd out reports.
  * </ul>
  * A graceful {@link #close} drains the queue (for at most 30 s). The writer also deletes raw rows older than the
  * retention (every hour); roll-ups are never deleted.
@@ -175,7 +176,7 @@ public final class EventQueue implements AutoCloseable {
         }
     }
 
-    /** Counts a server fact in memory and returns at once; the writer stores the sums every second. */
+    /** Counts a server fact in memory and returns at once; the writer stores the sums every 1-10 s. */
     public void record(Event fact) {
         if (fact.type().equals(Event.OFFERED)) {
             offers.remember(fact);
@@ -336,7 +337,7 @@ public final class EventQueue implements AutoCloseable {
             }
         } catch (SQLException | RuntimeException e) {
             facts.restore(drained);
-            LOG.warn("writing the facts of the last second failed; they are kept for the next flush: {}", e.getMessage());
+            LOG.warn("writing the summed facts failed; they are kept for the next flush: {}", e.getMessage());
             batchListener.accept(System.nanoTime() - start);
             return;
         }
@@ -462,7 +463,11 @@ public final class EventQueue implements AutoCloseable {
             try (Statement st = c.createStatement()) {
                 st.execute("PRAGMA cache_size = -" + WRITER_CACHE_KIB);
             } catch (SQLException | RuntimeException e) {
-                c.close();
+                try {
+                    c.close();
+                } catch (SQLException closing) {
+                    e.addSuppressed(closing);
+                }
                 throw e;
             }
         }

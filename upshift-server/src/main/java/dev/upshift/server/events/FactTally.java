@@ -20,8 +20,8 @@ import java.util.concurrent.atomic.LongAdder;
  *       moves at most once per {@link #DEVICE_REFRESH_MILLIS}: a device that polls every few seconds costs one
  *       write a minute, not one per check.
  * </ul>
- * Trade-off: facts are counted once the flush commits (about a second later) and a {@code kill -9} loses at most
- * the last second of facts, where the queue lost whatever it still held. A failed flush puts its counts back for
+ * Trade-off: facts are counted once the flush commits (1-10 s later, decision 0029) and a {@code kill -9} loses the
+ * facts not yet flushed, where the queue lost whatever it still held. A failed flush puts its counts back for
  * the next one. Devices waiting beyond {@link #MAX_PENDING_DEVICES} (a database down for a long time) are dropped
  * and counted, so memory stays bounded; counters are bounded by the catalog (apps x versions x strategies).
  */
