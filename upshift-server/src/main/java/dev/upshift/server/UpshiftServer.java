@@ -178,7 +178,8 @@ public final class UpshiftServer implements AutoCloseable {
             metrics.gauge("upshift.events.queue.depth", "Reports and facts waiting for the event writer",
                     eventQueue::depth);
             metrics.gauge("upshift.events.queue.capacity", "Capacity of the event queue", eventQueue::capacity);
-            metrics.counter("upshift.events.dropped", "Server facts dropped (queue full or batch failed)",
+            metrics.counter("upshift.events.dropped", "Server facts dropped: recorded after the queue closed, or device "
+                    + "registrations beyond the bound while the database was unreachable",
                     eventQueue::dropped);
             metrics.counter("upshift.events.written", "Events written to the database", eventQueue::written);
             metrics.gauge("upshift.events.facts.flush.interval.seconds", "Seconds between writes of the summed check "
