@@ -36,10 +36,7 @@ class EventQueueJournalTest {
     void createDatabase() {
         journalDir = dir.resolve("reports");
         url = "jdbc:sqlite:" + dir.resolve("q.db");
-        try (Database db = Database.open(url, null, null)) {
-            db.migrate();
-            db.jdbi().useHandle(h -> h.execute("INSERT INTO tenants (name, created_at) VALUES ('t', 0)"));
-        }
+        EventTestDatabase.open(url).close();
     }
 
     private static Event report(String device, String eventId) {

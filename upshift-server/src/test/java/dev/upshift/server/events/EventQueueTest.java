@@ -34,9 +34,7 @@ class EventQueueTest {
     @Test
     void aFullQueueRefusesReportsAndDropsFactsWhileTheDatabaseIsBusy() throws Exception {
         String url = "jdbc:sqlite:" + dir.resolve("q.db");
-        try (Database db = Database.open(url, null, null)) {
-            db.migrate();
-            db.jdbi().useHandle(h -> h.execute("INSERT INTO tenants (name, created_at) VALUES ('t', 0)"));
+        try (Database db = EventTestDatabase.open(url)) {
             AtomicLong batches = new AtomicLong();
             try (Connection lock = DriverManager.getConnection(url); Statement s = lock.createStatement();
                  EventQueue queue = new EventQueue(db, Clock.systemUTC(), ZoneId.of("UTC"), 0, 4, null)) {

@@ -32,9 +32,7 @@ class FactTallyTest {
 
     @Test
     void concurrentFactsAreAllCountedWhileTheWriterFlushes() throws Exception {
-        try (Database db = Database.open("jdbc:sqlite:" + dir.resolve("t.db"), null, null)) {
-            db.migrate();
-            db.jdbi().useHandle(h -> h.execute("INSERT INTO tenants (name, created_at) VALUES ('t', 0)"));
+        try (Database db = EventTestDatabase.open("jdbc:sqlite:" + dir.resolve("t.db"))) {
             long now = System.currentTimeMillis();
             int threads = 4;
             int perThread = 50_000;
@@ -89,9 +87,7 @@ class FactTallyTest {
 
     @Test
     void eachFlushSetsTheNextIntervalFromItsDurationAndAnEmptyOneResetsIt() throws Exception {
-        try (Database db = Database.open("jdbc:sqlite:" + dir.resolve("t.db"), null, null)) {
-            db.migrate();
-            db.jdbi().useHandle(h -> h.execute("INSERT INTO tenants (name, created_at) VALUES ('t', 0)"));
+        try (Database db = EventTestDatabase.open("jdbc:sqlite:" + dir.resolve("t.db"))) {
             long now = System.currentTimeMillis();
             // Each flush's duration with the interval it set, read inside the flush: the writer thread may flush
             // these facts before the test's own flush() does.
