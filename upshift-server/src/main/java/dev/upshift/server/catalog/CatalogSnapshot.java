@@ -6,6 +6,7 @@ import java.util.Set;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -18,7 +19,7 @@ public final class CatalogSnapshot {
     private final Map<Long, List<Version>> versionsByApp;
     private final Map<Long, Version> versionsById;
     private final Map<String, Version> versionsByIdentity;
-    private final Map<String, Version> versionsByCode;
+    private final Map<CodeKey, Version> versionsByCode;
     private final Map<String, AccessKey> accessKeys;
     private final long loadedAtMillis;
 
@@ -59,14 +60,14 @@ public final class CatalogSnapshot {
         this.loadedAtMillis = loadedAtMillis;
         Map<Long, Version> byId = new HashMap<>();
         Map<String, Version> byIdentity = new HashMap<>();
-        Map<String, Version> byCode = new HashMap<>();
+        Map<CodeKey, Version> byCode = new HashMap<>();
         for (List<Version> list : versionsByApp.values()) {
             for (Version v : list) {
                 byId.put(v.id(), v);
                 byIdentity.put(identity(v.appId(), v.platform(), v.arch(), v.versionKey()), v);
                 // Several SemVer versions can share one legacy integer code (1.2.0-beta.1 and 1.2.0); a lookup
                 // by code prefers the release.
-                byCode.merge(identity(v.appId(), v.platform(), v.arch(), Long.toString(v.code())), v,
+                byCode.merge(new CodeKey(v.appId(), v.platform(), v.arch(), v.code()), v,
                         (a, b) -> a.preRelease() && !b.preRelease() ? b : a);
             }
         }
@@ -77,6 +78,24 @@ public final class CatalogSnapshot {
 
     public static CatalogSnapshot empty() {
         return new CatalogSnapshot(Map.of(), Map.of(), Map.of(), Map.of(), Map.of(), List.of(), Map.of(), 0);
+    }
+
+    /**
+     * Looked up by every check of an integer-code kind, so not a string: building {@code appId + platform + arch +
+     * code} and hashing it cost about as much as the lookup's cache miss. Equals and hashCode are written out, since
+     * a record's generated ones go through method handles the JIT leaves as calls (see {@code FactTally.DailyKey}).
+     */
+    private record CodeKey(long appId, String platform, String arch, long code) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof CodeKey k && appId == k.appId && code == k.code && Objects.equals(platform, k.platform)
+                    && Objects.equals(arch, k.arch);
+        }
+
+        @Override
+        public int hashCode() {
+            return Long.hashCode((appId * 31 + code) * 31 + Objects.hashCode(platform)) * 31 + Objects.hashCode(arch);
+        }
     }
 
     static String identity(long appId, String platform, String arch, String key) {
@@ -111,7 +130,7 @@ public final class CatalogSnapshot {
 
     /** The version with this integer code; for SemVer kinds the release wins over its pre-releases. */
     public Optional<Version> versionByCode(long appId, String platform, String arch, long code) {
-        return Optional.ofNullable(versionsByCode.get(identity(appId, platform, arch, Long.toString(code))));
+        return Optional.ofNullable(versionsByCode.get(new CodeKey(appId, platform, arch, code)));
     }
 
     /**

@@ -151,6 +151,15 @@ public final class FingerprintTable {
         return size;
     }
 
+    /** Slots across the stripes, held or free (what the arrays are sized for). */
+    int slots() {
+        int slots = 0;
+        for (Stripe stripe : stripes) {
+            slots += stripe.slots();
+        }
+        return slots;
+    }
+
     /** What the tables cannot hold: 0 marks an empty slot, ABSENT is get's "not held", MIN_VALUE is "never kept". */
     private static void check(long fingerprint, long value, long expiresAt) {
         if (fingerprint == 0) {
@@ -267,15 +276,56 @@ public final class FingerprintTable {
             rebuild(slots, cut - 1, cut, drop - below);
         }
 
+        /**
+         * Drops expired entries in place and shrinks only a table at most an eighth full (to a quarter full). Why
+         * not rebuild: the sweep runs every minute, and a fresh array per stripe each time made the nonce table's
+         * whole size (hundreds of MB at tens of thousands of checks a second) in new arrays a minute, mostly
+         * humongous regions for G1, so the heap kept growing and shrinking and requests paid for first-touch page
+         * faults. Shrinking to half full, as before, also made a table at a steady size shrink and grow back every
+         * minute.
+         */
         synchronized int removeExpired(long now) {
             int before = size;
-            int needed = Math.max(INITIAL_SLOTS, Integer.highestOneBit(Math.max(1, size) * 4 - 1));
-            rebuild(Math.min(needed, slots), now, 0, 0);
+            for (int slot = 0; slot < slots; ) {
+                int at = slot * width;
+                if (entries[at] != 0 && entries[at + EXPIRY] <= now) {
+                    delete(slot); // may move a later entry into this slot: look at it again
+                } else {
+                    slot++;
+                }
+            }
+            if (slots > INITIAL_SLOTS && (long) size * 8 <= slots) {
+                rebuild(Math.max(INITIAL_SLOTS, Integer.highestOneBit(Math.max(1, size) * 4 - 1) * 2), Long.MIN_VALUE, 0, 0);
+            }
             return before - size;
+        }
+
+        /**
+         * Empties a slot of this linear-probing table without a tombstone (Knuth's algorithm R): each later entry of
+         * the cluster whose home slot does not lie cyclically after the hole moves back into it.
+         */
+        private void delete(int slot) {
+            int mask = slots - 1;
+            int hole = slot;
+            entries[hole * width] = 0;
+            size--;
+            for (int next = (hole + 1) & mask; entries[next * width] != 0; next = (next + 1) & mask) {
+                int home = (int) entries[next * width] & mask;
+                boolean staysAfterHole = hole <= next ? hole < home && home <= next : hole < home || home <= next;
+                if (!staysAfterHole) {
+                    System.arraycopy(entries, next * width, entries, hole * width, width);
+                    entries[next * width] = 0;
+                    hole = next;
+                }
+            }
         }
 
         synchronized int size() {
             return size;
+        }
+
+        synchronized int slots() {
+            return slots;
         }
 
         /**

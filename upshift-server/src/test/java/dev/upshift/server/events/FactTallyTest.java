@@ -75,6 +75,37 @@ class FactTallyTest {
         }
     }
 
+    /** The flush runs its batches a thousand rows at a time: a flush of several batches stores every row of each. */
+    @Test
+    void aFlushOfMoreRowsThanOneBatchStoresThemAll() throws Exception {
+        try (Database db = EventTestDatabase.open("jdbc:sqlite:" + dir.resolve("t.db"))) {
+            long now = System.currentTimeMillis();
+            int keys = 2_500;
+            try (EventQueue queue = new EventQueue(db, Clock.systemUTC(), ZONE, 0)) {
+                for (int version = 1; version <= keys; version++) {
+                    for (int n = 0; n < 1 + version % 3; n++) {
+                        queue.record(Event.fact(1, 1, Event.CHECKED, now, version, 0, null, null, "dev-" + version,
+                                "", "", ""));
+                    }
+                }
+                queue.flush();
+            }
+            long day = LocalDate.ofInstant(Instant.ofEpochMilli(now), ZONE).toEpochDay();
+            List<long[]> rows = db.jdbi().withHandle(h -> h.createQuery("SELECT version_code, events FROM event_daily "
+                    + "WHERE event_type = 'checked' AND day = :d ORDER BY version_code").bind("d", day)
+                    .map((rs, ctx) -> new long[] {rs.getLong(1), rs.getLong(2)}).list());
+            assertThat(rows).hasSize(keys);
+            for (int i = 0; i < keys; i++) {
+                assertThat(rows.get(i)).containsExactly(i + 1, 1 + (i + 1) % 3);
+            }
+            long devices = db.jdbi().withHandle(h -> h.createQuery("SELECT COUNT(*) FROM devices").mapTo(Long.class).one());
+            assertThat(devices).isEqualTo(keys);
+            long deviceDays = db.jdbi().withHandle(h -> h.createQuery("SELECT COUNT(*) FROM event_daily_devices")
+                    .mapTo(Long.class).one());
+            assertThat(deviceDays).isEqualTo(keys);
+        }
+    }
+
     @Test
     void theFlushIntervalIsASecondWhileFlushesAreCheapAndTenTimesALongFlushUpToTenSeconds() {
         assertThat(EventQueue.factFlushInterval(0)).isEqualTo(EventQueue.FACT_FLUSH_NANOS);

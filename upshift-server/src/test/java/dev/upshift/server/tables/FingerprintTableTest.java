@@ -109,6 +109,45 @@ class FingerprintTableTest {
         }
     }
 
+    /**
+     * The sweep deletes in place: a cluster that wraps around the end of the slots loses entries from its middle and
+     * both ends, and every entry left must still be found where a lookup starts, at its home slot.
+     */
+    @Test
+    void sweepingInPlaceKeepsEveryEntryOfAClusterThatWrapsAroundReachable() {
+        FingerprintTable table = new FingerprintTable(0, true, 1);
+        // One stripe of 256 slots: a fingerprint's home slot is its low 8 bits. Inserted in this order they fill
+        // slots 254, 255, 0, 1, 2, 3, 4, 5.
+        long[] fingerprints = {254, 510, 255, 511, 767, 256, 1, 512};
+        long[] expiries = {10, 100, 10, 100, 100, 10, 100, 10};
+        for (int i = 0; i < fingerprints.length; i++) {
+            assertThat(table.putIfAbsent(fingerprints[i], i, expiries[i])).isTrue();
+        }
+        assertThat(table.removeExpired(10)).isEqualTo(4);
+        assertThat(table.size()).isEqualTo(4);
+        for (int i = 0; i < fingerprints.length; i++) {
+            assertThat(table.get(fingerprints[i], 20)).as("fingerprint %d", fingerprints[i])
+                    .isEqualTo(expiries[i] > 10 ? i : FingerprintTable.ABSENT);
+            assertThat(table.putIfAbsent(fingerprints[i], 99, 200)).isEqualTo(expiries[i] <= 10);
+        }
+        assertThat(table.size()).isEqualTo(8);
+    }
+
+    /** A sweep that leaves a table at most an eighth full shrinks it, and the table still answers for what it holds. */
+    @Test
+    void aSweepShrinksATableLeftNearlyEmpty() {
+        FingerprintTable table = new FingerprintTable(0, true, 1);
+        for (long fp = 1; fp <= 10_000; fp++) {
+            table.put(FingerprintTable.finish(fp), fp, fp <= 100 ? 1_000 : 10);
+        }
+        assertThat(table.removeExpired(10)).isEqualTo(9_900);
+        for (long fp = 1; fp <= 10_000; fp++) {
+            assertThat(table.get(FingerprintTable.finish(fp), 20)).isEqualTo(fp <= 100 ? fp : FingerprintTable.ABSENT);
+        }
+        assertThat(table.size()).isEqualTo(100);
+        assertThat(table.slots()).isEqualTo(512); // 100 entries a quarter full at most: from 32 768 slots
+    }
+
     @Test
     void aFullStripeForgetsTheHalfThatExpiresFirst() {
         FingerprintTable table = new FingerprintTable(100, true, 1);
