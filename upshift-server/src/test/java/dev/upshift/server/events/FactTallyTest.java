@@ -75,12 +75,15 @@ class FactTallyTest {
         }
     }
 
-    /** The flush runs its batches a thousand rows at a time: a flush of several batches stores every row of each. */
+    /**
+     * The flush runs its batches a thousand rows at a time: a flush of several batches, ending on a full one (so its
+     * last batch is empty), stores every row.
+     */
     @Test
     void aFlushOfMoreRowsThanOneBatchStoresThemAll() throws Exception {
         try (Database db = EventTestDatabase.open("jdbc:sqlite:" + dir.resolve("t.db"))) {
             long now = System.currentTimeMillis();
-            int keys = 2_500;
+            int keys = 2_000;
             try (EventQueue queue = new EventQueue(db, Clock.systemUTC(), ZONE, 0)) {
                 for (int version = 1; version <= keys; version++) {
                     for (int n = 0; n < 1 + version % 3; n++) {

@@ -70,7 +70,7 @@ class FingerprintTableTest {
     void behavesLikeAMapOfValuesAndExpiriesUnderRandomOperations() {
         for (long seed = 1; seed <= 20; seed++) {
             Random random = new Random(seed);
-            // One stripe (many resizes and collisions) and the real striping: a sweep rebuilds every stripe.
+            // One stripe (many resizes and collisions) and the real striping: a sweep deletes in every stripe.
             FingerprintTable table = new FingerprintTable(0, true, seed % 2 == 0 ? 1 : FingerprintTable.STRIPES);
             Map<Long, Entry> reference = new HashMap<>();
             long now = 0;
@@ -131,6 +131,31 @@ class FingerprintTableTest {
             assertThat(table.putIfAbsent(fingerprints[i], 99, 200)).isEqualTo(expiries[i] <= 10);
         }
         assertThat(table.size()).isEqualTo(8);
+    }
+
+    /**
+     * Across the end of the slots an entry after the hole may stay or move back, on both sides of the wrap: one whose
+     * home is after the hole (255 and 511, home 255) and one whose home is at or before its slot (256, home 0, in
+     * slot 1 behind 511) stay where they are when 254 goes, and must still be found.
+     */
+    @Test
+    void aDeletionBeforeTheWrapKeepsEntriesWhoseHomeIsAfterTheHole() {
+        FingerprintTable table = new FingerprintTable(0, true, 1);
+        long[] fingerprints = {254, 255, 511, 256}; // slots 254, 255, 0, 1
+        for (int i = 0; i < fingerprints.length; i++) {
+            table.put(fingerprints[i], i, i == 0 ? 10 : 100);
+        }
+        assertThat(table.removeExpired(10)).isEqualTo(1);
+        assertThat(table.get(254, 20)).isEqualTo(FingerprintTable.ABSENT);
+        for (int i = 1; i < fingerprints.length; i++) {
+            assertThat(table.get(fingerprints[i], 20)).as("fingerprint %d", fingerprints[i]).isEqualTo(i);
+        }
+        // Deleting 255 now must move 511 back into slot 255 and 256 into slot 0, or lookups from their homes miss.
+        table.put(255, 1, 30);
+        assertThat(table.removeExpired(30)).isEqualTo(1);
+        assertThat(table.get(511, 40)).isEqualTo(2);
+        assertThat(table.get(256, 40)).isEqualTo(3);
+        assertThat(table.size()).isEqualTo(2);
     }
 
     /** A sweep that leaves a table at most an eighth full shrinks it, and the table still answers for what it holds. */
