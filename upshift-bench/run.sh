@@ -77,21 +77,20 @@ field() { echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
 us_ms() { awk -v u="$1" 'BEGIN { printf "%.2f", u / 1000 }'; }
 pct() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%d", 100 * a / b; else print 0 }'; }
 verdict() { awk -v a="$1" -v op="$2" -v b="$3" 'BEGIN { ok = (op == "<" ? a < b : a >= b); print ok ? "met" : "**missed**" }'; }
+median() { sort -n | awk '{ v[NR] = $0 } END { print v[int((NR + 1) / 2)] }'; } # lines on stdin -> the median one
+joined() { paste -sd, - | sed 's/,/, /g'; } # lines on stdin -> one line, comma-separated
+round_pcts() { # a b -> per round, a's rate as a percentage of b's in the same round, one a line
+  local r; for r in $(seq 1 $rounds); do
+    awk -v a="$(rps "$1-$r")" -v b="$(rps "$2-$r")" 'BEGIN { if (b > 0) printf "%.1f\n", 100 * a / b; else print 0 }'
+  done
+}
 median_round() { # label: the round with the median rate becomes <label> (its wrk output and CPU ticks)
-  local m; m=$(for r in $(seq 1 $rounds); do echo "$(rps "$1-$r") $r"; done | sort -n | awk -v n=$rounds 'NR == int((n + 1) / 2) {print $2}')
+  local m; m=$(for r in $(seq 1 $rounds); do echo "$(rps "$1-$r") $r"; done | median | cut -d' ' -f2)
   cp "$work/$1-$m.txt" "$work/$1.txt"; cp "$work/$1-$m.cpu" "$work/$1.cpu"
 }
-round_rates() { # label -> the rate of each round, in order
-  local r out=(); for r in $(seq 1 $rounds); do out+=("$(rps "$1-$r")"); done; echo "${out[*]}" | sed 's/ /, /g'
-}
-round_share() { # a b -> the median over the rounds of a's rate as a percentage of b's in the same round
-  local r; for r in $(seq 1 $rounds); do awk -v a="$(rps "$1-$r")" -v b="$(rps "$2-$r")" 'BEGIN { if (b > 0) printf "%.1f\n", 100 * a / b; else print 0 }'; done \
-    | sort -n | awk -v n=$rounds 'NR == int((n + 1) / 2) {print}'
-}
-round_shares() { # a b -> each round's percentage, in order
-  local r out=(); for r in $(seq 1 $rounds); do out+=("$(awk -v a="$(rps "$1-$r")" -v b="$(rps "$2-$r")" 'BEGIN { if (b > 0) printf "%.0f%%", 100 * a / b; else print "-" }')"); done
-  echo "${out[*]}" | sed 's/ /, /g'
-}
+round_rates() { local r; for r in $(seq 1 $rounds); do echo "$(rps "$1-$r")"; done | joined; } # label -> each round's rate
+round_share() { round_pcts "$1" "$2" | median; } # a b -> the median of the rounds' percentages
+round_shares() { round_pcts "$1" "$2" | awk '{ printf "%.0f%%\n", $1 }' | joined; } # a b -> each round's, in order
 pct1() { awk -v p="$1" 'BEGIN { printf "%.0f%%", p }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.0f%%", 100 * a / b; else print "-" }'; }
 

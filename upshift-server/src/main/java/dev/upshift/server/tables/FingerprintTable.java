@@ -295,7 +295,8 @@ public final class FingerprintTable {
                 }
             }
             if (slots > INITIAL_SLOTS && (long) size * 8 <= slots) {
-                rebuild(Math.max(INITIAL_SLOTS, Integer.highestOneBit(Math.max(1, size) * 4 - 1) * 2), Long.MIN_VALUE, 0, 0);
+                int quarterFull = Integer.highestOneBit(Math.max(1, size) * 4 - 1) * 2; // a power of two >= 4 x size
+                rebuild(Math.max(INITIAL_SLOTS, quarterFull), Long.MIN_VALUE, 0, 0);
             }
             return before - size;
         }
