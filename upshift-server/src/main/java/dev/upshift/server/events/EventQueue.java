@@ -65,18 +65,6 @@ public final class EventQueue implements AutoCloseable {
     private static final long SWEEP_EVERY_MILLIS = 3_600_000;
     private static final int SWEEP_CHUNK = 10_000;
     /**
-     * The facts' flush interval while flushes are cheap: statistics are current within a second. A flush writes one
-     * upsert per roll-up key that changed, so when many keys change (many apps and versions checking at once) a
-     * flush costs about as much as the checks it sums (decision 0029); the next one then waits
-     * {@link #FACT_FLUSH_SPACING} times the last one's duration, at most {@link #FACT_FLUSH_MAX_NANOS}, and sums more
-     * checks per key.
-     */
-    static final long FACT_FLUSH_NANOS = 1_000_000_000L;
-    /** The longest the summed facts wait, and so the most of them a {@code kill -9} loses. */
-    static final long FACT_FLUSH_MAX_NANOS = 10_000_000_000L;
-    /** Keeps the flushes to about a tenth of the writer thread's time, until the interval reaches its maximum. */
-    static final int FACT_FLUSH_SPACING = 10;
-    /**
      * How long the writer lets a batch of journaled reports fill before it writes it (decision 0028). Every report
      * dirties a leaf page in each of the events indexes, and a page is written once per commit however many rows
      * changed it, so a larger commit writes fewer pages per report. Under load the queue fills a batch anyway; at a
@@ -118,7 +106,7 @@ public final class EventQueue implements AutoCloseable {
     private volatile boolean closed;
     private long lastSweep;
     private volatile long lastFactFlush = System.nanoTime();
-    private volatile long factFlushInterval = FACT_FLUSH_NANOS;
+    private final FlushPacing factPacing = new FlushPacing();
 
     /**
      * @param zone          the report zone: roll-up days start at midnight there
@@ -281,14 +269,9 @@ public final class EventQueue implements AutoCloseable {
         return written.get();
     }
 
-    /** How long the summed facts wait between flushes now, in seconds (1 while flushes are cheap). */
+    /** How long the summed facts wait between flushes now, in seconds ({@link FlushPacing}). */
     public double factFlushIntervalSeconds() {
-        return factFlushInterval / 1e9;
-    }
-
-    /** The wait before the next flush of the facts after one that took {@code flushNanos}. */
-    static long factFlushInterval(long flushNanos) {
-        return Math.min(FACT_FLUSH_MAX_NANOS, Math.max(FACT_FLUSH_NANOS, FACT_FLUSH_SPACING * flushNanos));
+        return factPacing.intervalNanos() / 1e9;
     }
 
     /** Called on the writer thread after each batch with its duration in nanoseconds (for metrics). */
@@ -317,13 +300,13 @@ public final class EventQueue implements AutoCloseable {
 
     /** Stores the facts counted since the last flush in one transaction; on failure they wait for the next one. */
     private synchronized void flushFacts() {
-        lastFactFlush = System.nanoTime();
+        long start = System.nanoTime();
+        lastFactFlush = start;
         FactTally.Drained drained = facts.drain();
         if (drained.isEmpty()) {
-            factFlushInterval = FACT_FLUSH_NANOS;
+            factPacing.flushed(start, 0);
             return;
         }
-        long start = System.nanoTime();
         try (Connection c = writerConnection()) {
             c.setAutoCommit(false);
             try {
@@ -344,7 +327,7 @@ public final class EventQueue implements AutoCloseable {
         facts.committed(drained);
         written.addAndGet(drained.facts());
         long took = System.nanoTime() - start;
-        factFlushInterval = factFlushInterval(took);
+        factPacing.flushed(start, took);
         batchListener.accept(took);
     }
 
@@ -382,7 +365,7 @@ public final class EventQueue implements AutoCloseable {
                     journal.forceIfDue();
                     journal.rotateIfDue();
                 }
-                if (System.nanoTime() - lastFactFlush >= factFlushInterval) {
+                if (System.nanoTime() - lastFactFlush >= factPacing.intervalNanos()) {
                     flushFacts();
                 }
                 sweepIfDue();
