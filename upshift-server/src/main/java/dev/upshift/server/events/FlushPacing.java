@@ -9,7 +9,8 @@ package dev.upshift.server.events;
  * half-life of {@link #COST_HALF_LIFE_NANOS}. Why not the last duration alone: after a lull (a flush with little or
  * nothing to write) the interval fell to a second, and when the load came back the first flushes, each writing
  * nearly every roll-up key again, ran every one to three seconds and took a third of a core for several seconds.
- * The benchmark measured 50-65 µs per check in those seconds against 38-40 µs later, at the start of every round.
+ * Per-second samples of the benchmark's rounds showed 50-65 µs per check for their first 3-4 s against 38-40 µs
+ * later; with this pacing 1-2 s, the time wrk then needed to start (a flaw of the harness, since fixed).
  * With the fading cost, a lull of 20 s after flushes of 0.7 s keeps the interval above 5 s, and light load takes
  * about three minutes to bring it back to a second.
  *
