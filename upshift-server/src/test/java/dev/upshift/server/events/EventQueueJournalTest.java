@@ -117,23 +117,28 @@ class EventQueueJournalTest {
     }
 
     @Test
-    void theWritersConnectionKeepsALargerPageCacheAndCheckpointsLessOften() throws Exception {
+    void theWritersConnectionKeepsALargerPageCacheAndStatementJournalsInMemoryAndCheckpointsLessOften() throws Exception {
         try (Database db = Database.open(url, null, null);
              EventQueue queue = EventQueue.journaled(db, Clock.systemUTC(), UTC, 0, journalDir)) {
             queue.report(report("d", "e"));
             queue.flush();
             assertThat(count(db, "PRAGMA wal_autocheckpoint")).isEqualTo(10_000);
             // The pool hands a thread the connection it used last; the writer's is one of its four.
-            List<Long> caches = new java.util.ArrayList<>();
+            // Per connection: its page cache and where it keeps temporary data (0 default, 1 file, 2 memory).
+            List<String> settings = new java.util.ArrayList<>();
             try (Connection c1 = db.dataSource().getConnection(); Connection c2 = db.dataSource().getConnection();
                  Connection c3 = db.dataSource().getConnection(); Connection c4 = db.dataSource().getConnection()) {
                 for (Connection c : List.of(c1, c2, c3, c4)) {
-                    try (Statement s = c.createStatement(); var rs = s.executeQuery("PRAGMA cache_size")) {
-                        caches.add(rs.getLong(1));
+                    try (Statement s = c.createStatement(); var cache = s.executeQuery("PRAGMA cache_size")) {
+                        long pages = cache.getLong(1);
+                        try (var temp = s.executeQuery("PRAGMA temp_store")) {
+                            settings.add(pages + "/" + temp.getInt(1));
+                        }
                     }
                 }
             }
-            assertThat(caches).contains(-32_768L).contains(-2_000L);
+            // The writer's statement journals stay in memory instead of a temporary file.
+            assertThat(settings).contains("-32768/2", "-2000/0");
         }
     }
 
