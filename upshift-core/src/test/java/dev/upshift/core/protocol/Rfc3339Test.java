@@ -1,6 +1,7 @@
-package dev.upshift.server.auth;
+package dev.upshift.core.protocol;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -12,11 +13,11 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * The hand-written parser of the common X-Timestamp shape against java.time's ISO parser, on seeded random inputs:
+ * The hand-written parser of the common RFC 3339 shape against java.time's ISO parser, on seeded random inputs:
  * every well-formed timestamp is parsed by the fast path, and whatever the fast path accepts, java.time parses to
  * the same instant (so mutated, half-valid inputs can only fall through to the old parser and its error).
  */
-class TimestampParseTest {
+class Rfc3339Test {
     private static Instant reference(String v) {
         try {
             return OffsetDateTime.parse(v.toUpperCase(Locale.ROOT), DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant();
@@ -53,7 +54,7 @@ class TimestampParseTest {
         Random r = new Random(20261205);
         for (int i = 0; i < 100_000; i++) {
             String v = wellFormed(r);
-            Instant fast = LegacyRequestAuthenticator.parseCommonTimestamp(v);
+            Instant fast = Rfc3339.parseCommon(v);
             assertThat(fast).as(v).isNotNull().isEqualTo(reference(v));
         }
     }
@@ -74,7 +75,7 @@ class TimestampParseTest {
                 }
             }
             String s = v.toString();
-            Instant fast = LegacyRequestAuthenticator.parseCommonTimestamp(s);
+            Instant fast = Rfc3339.parseCommon(s);
             if (fast != null) {
                 assertThat(fast).as(s).isEqualTo(reference(s));
             }
@@ -86,9 +87,20 @@ class TimestampParseTest {
         for (String v : new String[]{"2025-02-29T10:00:00Z", "2025-13-01T10:00:00Z", "2025-04-31T10:00:00Z",
                 "2025-01-01T24:00:00Z", "2025-01-01T10:60:00Z", "2025-01-01T10:00:60Z", "2025-01-01T10:00:00+19:00",
                 "2025-01-01T10:00:00.Z", "2025-01-01T10:00:00.1234567890Z", "2025-01-01 10:00:00Z"}) {
-            assertThat(LegacyRequestAuthenticator.parseCommonTimestamp(v)).as(v).isNull();
+            assertThat(Rfc3339.parseCommon(v)).as(v).isNull();
         }
-        assertThat(LegacyRequestAuthenticator.parseCommonTimestamp("2024-02-29T23:59:59.5-08:00"))
+        assertThat(Rfc3339.parseCommon("2024-02-29T23:59:59.5-08:00"))
                 .isEqualTo(Instant.parse("2024-03-01T07:59:59.5Z"));
+    }
+
+    @Test
+    void parseTakesOtherValidFormsThroughJavaTimeAndRefusesWhatItRefuses() {
+        assertThat(Rfc3339.parse("2025-01-01T10:00Z")).isEqualTo(Instant.parse("2025-01-01T10:00:00Z"));
+        assertThat(Rfc3339.parse("2025-01-01t10:00:00+08:00:30")).isEqualTo(Instant.parse("2025-01-01T01:59:30Z"));
+        assertThat(Rfc3339.parse("2025-02-17t10:34:55z")).isEqualTo(Instant.parse("2025-02-17T10:34:55Z"));
+        for (String v : new String[]{"", "2025-02-29T10:00:00Z", "2025-01-01T10:00:00", "2025-01-01 10:00:00Z",
+                "1739788495", "2025-01-01T10:00:00+19:00"}) {
+            assertThatThrownBy(() -> Rfc3339.parse(v)).as(v).isInstanceOf(DateTimeParseException.class);
+        }
     }
 }

@@ -1,6 +1,7 @@
 package dev.upshift.server.auth;
 
 import dev.upshift.core.auth.LegacySignatureV1;
+import dev.upshift.core.protocol.Rfc3339;
 import dev.upshift.core.protocol.UpgradeLinkCode;
 import dev.upshift.server.catalog.AccessKey;
 import dev.upshift.server.catalog.CatalogSnapshot;
@@ -12,11 +13,9 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
-import java.util.Locale;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
@@ -185,86 +184,12 @@ public final class LegacyRequestAuthenticator {
         return value;
     }
 
-    /**
-     * The shape every SDK sends, {@code 2025-02-17T10:34:55[.fraction](Z|+08:00)}, parsed by hand: the formatter
-     * took about a tenth of a signed check's CPU. Returns null for anything else (other valid forms included), which
-     * then goes through {@link DateTimeFormatter#ISO_OFFSET_DATE_TIME} as before, with its error message.
-     */
-    static Instant parseCommonTimestamp(String v) {
-        int n = v.length();
-        if (n < 20 || v.charAt(4) != '-' || v.charAt(7) != '-' || (v.charAt(10) != 'T' && v.charAt(10) != 't')
-                || v.charAt(13) != ':' || v.charAt(16) != ':') {
-            return null;
-        }
-        int year = digits(v, 0, 4);
-        int month = digits(v, 5, 2);
-        int day = digits(v, 8, 2);
-        int hour = digits(v, 11, 2);
-        int minute = digits(v, 14, 2);
-        int second = digits(v, 17, 2);
-        int i = 19;
-        int nanos = 0;
-        if (v.charAt(i) == '.') {
-            int start = ++i;
-            while (i < n && v.charAt(i) >= '0' && v.charAt(i) <= '9') {
-                i++;
-            }
-            int len = i - start;
-            if (len < 1 || len > 9) {
-                return null;
-            }
-            nanos = digits(v, start, len);
-            for (int k = len; k < 9; k++) {
-                nanos *= 10;
-            }
-        }
-        int offsetSeconds;
-        if (i == n - 1 && (v.charAt(i) == 'Z' || v.charAt(i) == 'z')) {
-            offsetSeconds = 0;
-        } else if (i == n - 6 && (v.charAt(i) == '+' || v.charAt(i) == '-') && v.charAt(i + 3) == ':') {
-            int oh = digits(v, i + 1, 2);
-            int om = digits(v, i + 4, 2);
-            if (oh < 0 || om < 0 || om > 59 || oh * 60 + om > 18 * 60) { // java.time's limit is ±18:00
-                return null;
-            }
-            offsetSeconds = (oh * 3600 + om * 60) * (v.charAt(i) == '-' ? -1 : 1);
-        } else {
-            return null;
-        }
-        if (year < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59
-                || second < 0 || second > 59 || nanos < 0
-                || day > java.time.YearMonth.of(year, month).lengthOfMonth()) {
-            return null;
-        }
-        long epochDay = java.time.LocalDate.of(year, month, day).toEpochDay();
-        return Instant.ofEpochSecond(epochDay * 86_400 + hour * 3600L + minute * 60L + second - offsetSeconds, nanos);
-    }
-
-    /** The decimal number in {@code v[from, from+len)}, or -1 if any of it is not an ASCII digit. */
-    private static int digits(String v, int from, int len) {
-        int r = 0;
-        for (int k = from; k < from + len; k++) {
-            char c = v.charAt(k);
-            if (c < '0' || c > '9') {
-                return -1;
-            }
-            r = r * 10 + (c - '0');
-        }
-        return r;
-    }
-
     private Instant parseTimestamp(String value) {
         if (value.length() > 64) {
             throw refuse(Failure.BAD_TIMESTAMP, UpgradeLinkCode.INVALID_HEADER, "X-Timestamp is too long");
         }
-        Instant common = parseCommonTimestamp(value);
-        if (common != null) {
-            return common;
-        }
         try {
-            // RFC 3339 allows lower-case 't' and 'z'; java.time wants upper case.
-            return OffsetDateTime.parse(value.toUpperCase(Locale.ROOT), DateTimeFormatter.ISO_OFFSET_DATE_TIME)
-                    .toInstant();
+            return Rfc3339.parse(value);
         } catch (DateTimeParseException e) {
             throw refuse(Failure.BAD_TIMESTAMP, UpgradeLinkCode.INVALID_HEADER,
                     "X-Timestamp must be an RFC 3339 time with offset, e.g. 2025-02-17T10:34:55+08:00");

@@ -1,6 +1,7 @@
 package dev.upshift.server.protocol.upgradelink;
 
 import dev.upshift.core.kind.AppKind;
+import dev.upshift.core.protocol.Rfc3339;
 import dev.upshift.core.protocol.UpgradeLinkCode;
 import dev.upshift.server.catalog.App;
 import dev.upshift.server.catalog.CatalogSnapshot;
@@ -11,8 +12,6 @@ import dev.upshift.server.events.EventQueue;
 import dev.upshift.server.http.ClientRouter;
 import dev.upshift.server.http.ClientExchange;
 import java.time.Clock;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.Map;
 
@@ -133,7 +132,7 @@ public final class ReportEndpoint {
                     "Parameter " + field + " is required: an RFC 3339 time such as 2025-02-17T10:34:55+08:00");
         }
         try {
-            return OffsetDateTime.parse(text, DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant().toEpochMilli();
+            return Rfc3339.parse(text).toEpochMilli();
         } catch (DateTimeParseException e) {
             throw new ClientApiException(UpgradeLinkCode.INVALID_PARAMETER, "Parameter " + field
                     + " must be an RFC 3339 time with an offset, such as 2025-02-17T10:34:55+08:00; got '" + text + "'");
