@@ -89,7 +89,7 @@ median_round() { # label: the round with the median rate becomes <label> (its wr
   cp "$work/$1-$m.txt" "$work/$1.txt"; cp "$work/$1-$m.cpu" "$work/$1.cpu"
 }
 round_rates() { local r; for r in $(seq 1 $rounds); do echo "$(rps "$1-$r")"; done | joined; } # label -> each round's rate
-round_cpu() { local r; for r in $(seq 1 $rounds); do cpu_us "$1-$r"; done | joined; } # label -> each round's CPU/request
+round_cpu() { local r; for r in $(seq 1 $rounds); do echo "$(cpu_us "$1-$r")"; done | joined; } # label -> each round's CPU/request
 round_share() { round_pcts "$1" "$2" | median; } # a b -> the median of the rounds' percentages
 round_shares() { round_pcts "$1" "$2" | awk '{ printf "%.0f%%\n", $1 }' | joined; } # a b -> each round's, in order
 pct1() { awk -v p="$1" 'BEGIN { printf "%.0f%%", p }'; }
@@ -160,11 +160,14 @@ one_request "$work/c-static" /answer.json
 java -cp "$bench_jar" dev.upshift.bench.load.Corpus "$work/seed.json" checks "$corpus" $threads $devices "$work/c-bare" >/dev/null
 # The JVMs get a throw-away run first, so the JIT has compiled the path: with client and server sharing 2 cores,
 # profiles showed the C2 compiler still taking a quarter of Upshift's CPU after 20 s of checks, and 5% after 60 s.
+# The bare servers' path is a few methods, compiled with the JVM's default thresholds (./upshift raises C2's for a
+# quick start), and they run in every round too: half as long is enough for them.
 warm=$(( dur * 6 )); $smoke && warm=1
+bare_warm=$(( (warm + 1) / 2 ))
 cpu_pids=("$core_pid")
-wrk_run core_warmup -t$threads -c$conns -d${warm}s -s upshift-bench/corpus.lua "http://127.0.0.1:$core_port" -- "$work/c-bare"
+wrk_run core_warmup -t$threads -c$conns -d${bare_warm}s -s upshift-bench/corpus.lua "http://127.0.0.1:$core_port" -- "$work/c-bare"
 cpu_pids=("$hello_pid")
-wrk_run hello_warmup -t$threads -c$conns -d${warm}s -s upshift-bench/corpus.lua "http://127.0.0.1:$hello_port" -- "$work/c-bare"
+wrk_run hello_warmup -t$threads -c$conns -d${bare_warm}s -s upshift-bench/corpus.lua "http://127.0.0.1:$hello_port" -- "$work/c-bare"
 # The checks' warm-up must run checks, not refusals: every request of a corpus carries its own nonce and is accepted
 # once, and one corpus for the whole warm-up was used up after about 20 s, so the rest of it warmed the path that
 # refuses replayed nonces. Each quarter of the warm-up gets a corpus of its own.
@@ -333,7 +336,8 @@ $breakdown
 | Upshift signed checks | $half/s | $achieved/s | $(us_ms "$(field p50 "$cf")") ms | $(us_ms "$(field p99 "$cf")") ms | $(us_ms "$(field p999 "$cf")") ms | $(us_ms "$(field max "$cf")") ms |
 | nginx static | $half/s | | $(us_ms "$(field p50 "$nf")") ms | $(us_ms "$(field p99 "$nf")") ms | $(us_ms "$(field p999 "$nf")") ms | $(us_ms "$(field max "$nf")") ms |
 
-Each Java server first gets a ${warm}-second run that is not counted, so the JIT has compiled the path. The rate is held by a per-connection pause of $pause ms in \`corpus.lua\` (wrk has no rate option; wrk2 is not in
+Upshift first gets ${warm} seconds of checks that are not counted, so the JIT has compiled the path (the bare Java
+servers ${bare_warm} s, the reports ${report_warm_parts} runs of ${dur} s of their own). The rate is held by a per-connection pause of $pause ms in \`corpus.lua\` (wrk has no rate option; wrk2 is not in
 Debian), so latencies are not corrected for coordinated omission.
 
 ## Downloads of a $mib MiB file (\`wrk -t$threads -c8 -d${dur}s\`)
